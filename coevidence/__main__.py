@@ -1,0 +1,3 @@
+from coevidence.cli import main
+
+main()
