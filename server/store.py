@@ -1,0 +1,104 @@
+"""The one interface between the web layer and a triple store.
+
+Everything above this module (the SPARQL endpoint, linked-data pages, the explorer, exports)
+talks to a :class:`Store` and never knows whether it runs on the embedded Oxigraph store or
+on a remote SPARQL endpoint. A store answers one question: run this query (with these bound
+values, this dataset, this time limit and this row cap) and give back a :class:`QueryResult`.
+
+Domain errors are raised as the exceptions below and mapped to HTTP statuses in one place
+(``server/errors.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Mapping, Protocol, Sequence, runtime_checkable
+
+from rdflib import Graph
+from rdflib.term import Identifier, Variable
+
+ResultKind = Literal["bindings", "boolean", "graph"]
+
+
+class StoreError(Exception):
+    """Base class of the errors a store raises; each carries a message meant for the user."""
+
+
+class QuerySyntaxError(StoreError):
+    """The query does not parse. ``message`` is the parser's own message, with its position."""
+
+
+class QueryRejected(StoreError):
+    """The query parses but is refused by policy (SERVICE, LOAD, updates, remote FROM...)."""
+
+
+class QueryTimeout(StoreError):
+    """The query ran past its time limit and was stopped."""
+
+
+class StoreUnavailable(StoreError):
+    """The store cannot be reached or failed in a way that is not the query's fault."""
+
+
+@dataclass
+class QueryResult:
+    """What a query gave back, in rdflib terms, whatever the store.
+
+    - ``bindings``: ``variables`` and ``rows`` (one dict per solution; an unbound variable is
+      absent from the dict);
+    - ``boolean``: ``boolean`` (ASK);
+    - ``graph``: ``graph`` (CONSTRUCT, DESCRIBE).
+
+    ``truncated`` is True when the store stopped at ``max_rows`` (solutions or triples) and
+    more were available: callers must tell the user, never drop rows silently.
+    """
+
+    kind: ResultKind
+    variables: list[Variable] = field(default_factory=list)
+    rows: list[dict[Variable, Identifier]] = field(default_factory=list)
+    boolean: bool | None = None
+    graph: Graph | None = None
+    truncated: bool = False
+
+    def __len__(self) -> int:
+        if self.kind == "bindings":
+            return len(self.rows)
+        if self.kind == "graph":
+            return len(self.graph) if self.graph is not None else 0
+        return 1
+
+
+@runtime_checkable
+class Store(Protocol):
+    """A read-only SPARQL store."""
+
+    #: a short human name, such as "oxigraph (embedded)" or "remote: http://host/sparql"
+    description: str
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        bindings: Mapping[str, Identifier] | None = None,
+        default_graph_uris: Sequence[str] = (),
+        named_graph_uris: Sequence[str] = (),
+        timeout: float,
+        max_rows: int,
+    ) -> QueryResult:
+        """Run one read-only query.
+
+        ``bindings`` substitute values for variables (named queries are run this way, never
+        by formatting IRIs or literals into the text). ``default_graph_uris`` and
+        ``named_graph_uris`` are the SPARQL Protocol dataset parameters. The query is
+        stopped after ``timeout`` seconds (:class:`QueryTimeout`); at most ``max_rows``
+        solutions or triples come back (``truncated`` says whether more existed).
+        """
+        ...
+
+    def data_version(self) -> str:
+        """A token that changes whenever the data changes (used for ETags)."""
+        ...
+
+    def close(self) -> None:
+        """Release processes, files and connections."""
+        ...
