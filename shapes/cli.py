@@ -1,0 +1,263 @@
+"""`coevidence validate FILE...`: check RDF files against the shapes and report.
+
+Exit codes: 0 the data conforms (warnings alone keep 0), 1 it does not conform, 2 the
+command could not run (a file is missing, unreadable, of an unknown format or not valid
+RDF; a syntax error is reported as ``FILE:LINE: syntax error: <parser message>``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import tempfile
+import xml.sax
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+from rdflib import Graph
+from rdflib.exceptions import Error as RDFLibError
+from rdflib.plugins.parsers.notation3 import BadSyntax
+
+from coevidence.shapes import ValidationResult, validate as validate_graph
+
+#: file suffix -> rdflib parser
+FORMATS_BY_SUFFIX: dict[str, str] = {
+    ".ttl": "turtle",
+    ".turtle": "turtle",
+    ".nt": "nt",
+    ".ntriples": "nt",
+    ".jsonld": "json-ld",
+    ".json": "json-ld",
+    ".rdf": "xml",
+    ".owl": "xml",
+    ".xml": "xml",
+}
+
+#: report formats, and the suffixes --output infers them from
+REPORT_FORMATS = ("human", "turtle", "json")
+REPORT_FORMAT_BY_SUFFIX = {".ttl": "turtle", ".turtle": "turtle", ".json": "json"}
+
+EXIT_CONFORMS, EXIT_DOES_NOT_CONFORM, EXIT_COULD_NOT_RUN = 0, 1, 2
+
+# Errors rdflib's JSON-LD parser is known to raise on JSON that is not JSON-LD.
+_JSONLD_ERRORS = (ValueError, TypeError, AttributeError, NameError, KeyError)
+
+
+class InputError(Exception):
+    """A file that could not be read as RDF, with a one-line message for the person who gave it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def rdf_format(path: Path) -> str:
+    """The rdflib parser for *path*, chosen by its suffix."""
+    fmt = FORMATS_BY_SUFFIX.get(path.suffix.lower())
+    if fmt is None:
+        known = ", ".join(sorted(FORMATS_BY_SUFFIX))
+        raise InputError(f"{path}: unknown RDF format {path.suffix or '(no suffix)'!r}; use one of {known}")
+    return fmt
+
+
+def read_file(path: Path, graph: Graph) -> None:
+    """Parse the RDF file *path* into *graph*, turning every parse failure into an :class:`InputError`."""
+    if path.is_dir():
+        raise InputError(f"{path}: is a directory, not an RDF file")
+    fmt = rdf_format(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory, not an RDF file") from None
+    except UnicodeDecodeError as error:
+        raise InputError(f"{path}: cannot read: not UTF-8 text (byte {error.start})") from None
+    except OSError as error:
+        raise InputError(f"{path}: cannot read: {error.strerror or error}") from None
+    try:
+        if fmt == "json-ld":
+            _parse_json_ld(path, text, graph)
+        else:
+            graph.parse(data=text, format=fmt, publicID=path.resolve().as_uri())
+    except BadSyntax as error:
+        raise InputError(f"{path}:{error.lines + 1}: syntax error: {_bad_syntax_reason(error)}") from None
+    except xml.sax.SAXParseException as error:
+        raise InputError(f"{path}:{error.getLineNumber()}: syntax error: {error.getMessage()}") from None
+    except xml.sax.SAXException as error:
+        raise InputError(f"{path}: syntax error: {error.getMessage()}") from None
+    except RDFLibError as error:
+        line = _failing_ntriples_line(text) if fmt == "nt" else None
+        where = f"{path}:{line}" if line is not None else str(path)
+        raise InputError(f"{where}: syntax error: {_one_line(error)}") from None
+
+
+def _parse_json_ld(path: Path, text: str, graph: Graph) -> None:
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InputError(f"{path}:{error.lineno}: syntax error: {error.msg} (column {error.colno})") from None
+    try:
+        graph.parse(data=text, format="json-ld", publicID=path.resolve().as_uri())
+    except OSError as error:
+        raise InputError(f"{path}: cannot load a JSON-LD context it refers to: {_one_line(error)}") from None
+    except _JSONLD_ERRORS as error:
+        raise InputError(f"{path}: not valid JSON-LD: {_one_line(error)}") from None
+
+
+def _bad_syntax_reason(error: BadSyntax) -> str:
+    match = re.search(r"Bad syntax \((.*?)\) at \^", str(error), re.DOTALL)
+    return match.group(1) if match else _one_line(error)
+
+
+def _failing_ntriples_line(text: str) -> int | None:
+    """N-Triples is one triple per line: find the first line that does not parse alone."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        try:
+            Graph().parse(data=line, format="nt")
+        except RDFLibError:
+            return number
+    return None
+
+
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split()) or type(error).__name__
+
+
+@contextmanager
+def _quiet_literal_warnings():
+    """rdflib logs a traceback for each ill-typed literal (``"2019-02-30"^^xsd:date``) it reads.
+    The shapes report such values with a message for the person who wrote them, so the
+    traceback is noise: hold it back while the command reads and validates."""
+    logger = logging.getLogger("rdflib.term")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def read_graph(paths: list[Path]) -> Graph:
+    """Parse all *paths* into one graph; raise :class:`InputError` listing every file that failed."""
+    graph = Graph()
+    errors: list[str] = []
+    for path in paths:
+        try:
+            read_file(path, graph)
+        except InputError as error:
+            errors.append(error.message)
+    if errors:
+        raise InputError("\n".join(errors))
+    return graph
+
+
+# ---------------------------------------------------------------------------
+# Reports
+# ---------------------------------------------------------------------------
+
+
+def human_report(result: ValidationResult) -> str:
+    """One line per problem: severity, focus label and IRI, path, message (and value)."""
+    lines = []
+    for problem in result.problems:
+        where = f"{problem.path}: " if problem.path else ""
+        value = f" (value: {problem.value})" if problem.value is not None else ""
+        lines.append(f"{problem.severity:<9}  {problem.focus_label} ({problem.focus})  {where}{problem.message}{value}")
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def summary(result: ValidationResult, files: int, hidden: int = 0) -> str:
+    """The count line: ``2 violations, 3 warnings in 1 file: does not conform``."""
+    counts = result.counts()
+    parts = [_plural(counts["Violation"], "violation"), _plural(counts["Warning"], "warning")]
+    if counts["Info"]:
+        parts.append(_plural(counts["Info"], "info"))
+    verdict = "conforms" if result.conforms else "does not conform"
+    note = f" ({hidden} not shown)" if hidden else ""
+    return f"{', '.join(parts)} in {_plural(files, 'file')}: {verdict}{note}"
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def render(result: ValidationResult, report_format: str) -> str:
+    if report_format == "turtle":
+        return result.to_turtle()
+    if report_format == "json":
+        return result.to_json()
+    return human_report(result)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write *text* to *path* through a temporary file in the same folder, so that a reader
+    never sees half a report and a failed write leaves what was there before."""
+    directory = path.resolve().parent
+    handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=directory, prefix=f".{path.name}.", suffix=".tmp", delete=False)
+    try:
+        with handle:
+            handle.write(text)
+        os.replace(handle.name, path)
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise
+
+
+# ---------------------------------------------------------------------------
+# The command
+# ---------------------------------------------------------------------------
+
+
+@click.command("validate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=True))
+@click.option(
+    "--format", "report_format", type=click.Choice(REPORT_FORMATS), default=None,
+    help="Report format: human (default), turtle (the SHACL report graph) or json. "
+    "With --output and no --format, taken from the output's suffix (.ttl, .json).",
+)
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Write the report to this file instead of printing it.")
+@click.option("--warnings/--no-warnings", "show_warnings", default=True, show_default=True, help="List warnings and infos as well as violations.")
+@click.pass_context
+def validate(ctx: click.Context, files: tuple[Path, ...], report_format: str | None, output: Path | None, show_warnings: bool) -> None:
+    """Check RDF FILES against the coevidence shapes.
+
+    The files (Turtle .ttl, N-Triples .nt, JSON-LD .jsonld, RDF/XML .rdf) are read into one
+    graph and validated together, with the ontology and vocabularies added. Violations mean
+    the data is wrong; warnings mean it is incomplete and do not change the exit code.
+
+    Exit codes: 0 conforms, 1 does not conform, 2 could not run.
+    """
+    if report_format is None:
+        report_format = REPORT_FORMAT_BY_SUFFIX.get(output.suffix.lower(), "human") if output else "human"
+    with _quiet_literal_warnings():
+        try:
+            graph = read_graph(list(files))
+        except InputError as error:
+            click.echo(error.message, err=True)
+            ctx.exit(EXIT_COULD_NOT_RUN)
+        result = validate_graph(graph)
+    shown = result if show_warnings else result.only("Violation")
+    hidden = len(result.problems) - len(shown.problems)
+    text = render(shown, report_format)
+    count_line = summary(result, len(files), hidden)
+
+    if output is not None:
+        try:
+            write_atomically(output, text)
+        except OSError as error:
+            click.echo(f"{output}: cannot write the report: {error.strerror or error}", err=True)
+            ctx.exit(EXIT_COULD_NOT_RUN)
+        click.echo(f"{count_line}; report written to {output}")
+    elif report_format == "human":
+        click.echo(text, nl=False)
+        click.echo(count_line)
+    else:
+        click.echo(text, nl=False)
+        click.echo(count_line, err=True)
+    ctx.exit(EXIT_CONFORMS if result.conforms else EXIT_DOES_NOT_CONFORM)
