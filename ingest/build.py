@@ -1,0 +1,199 @@
+"""The ingest pipeline: read, parse, map, validate, and only then write, atomically.
+
+``build_graph`` turns sources into a graph (or the list of every input error);
+``serialize`` gives canonical, byte-stable bytes for Turtle, N-Triples or JSON-LD;
+``write_atomically`` and ``write_store`` publish them without ever leaving a half-written
+output behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import BNode, Graph, URIRef
+from rdflib.compare import to_canonical_graph
+from rdflib.plugins.parsers.notation3 import BadSyntax
+from rdflib.plugins.parsers.ntriples import ParseError
+
+import coevidence
+from coevidence.ingest.mapping import add_build, build_iri, map_records
+from coevidence.ingest.readers import Origin, SourceFiles, read_sources
+from coevidence.ingest.records import IngestError, Vocabularies, parse_sources
+from coevidence.ontology import bind_prefixes, vocabulary_graph
+
+FORMATS = {".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld"}
+
+
+class BuildFailed(Exception):
+    """The build could not run at all (a missing source, an unwritable output): exit 2."""
+
+
+@dataclass
+class Built:
+    """What a build produced: the graph (None when the input has errors), the errors, and where
+    each record was entered (to point validation problems back at their rows)."""
+
+    graph: Graph | None
+    errors: list[IngestError] = field(default_factory=list)
+    origins: dict[URIRef, Origin] = field(default_factory=dict)
+    digest: str = ""
+    records: int = 0
+
+
+def source_digest(files: SourceFiles) -> str:
+    """SHA-256 over the sorted relative paths and the bytes of every source file."""
+    digest = hashlib.sha256()
+    for name, path, _display in sorted(files.files, key=lambda f: (f[0], f[2])):
+        data = path.read_bytes()
+        digest.update(name.encode("utf-8") + b"\0")
+        digest.update(len(data).to_bytes(8, "big"))
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def _progress_bar(total: int, unit: str, desc: str):
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit=unit, desc=desc, disable=not sys.stderr.isatty(), leave=False)
+
+
+def build_graph(sources: list[Path], *, vocabularies: Vocabularies | None = None) -> Built:
+    """Read *sources* and map them to a graph; every input error is collected, none raised.
+
+    Raises :class:`BuildFailed` only when a source cannot be opened at all.
+    """
+    from coevidence.ingest.readers import SourceUnreadable
+
+    try:
+        from coevidence.ingest.readers import collect_files
+
+        total = len(collect_files(sources).files)
+        with _progress_bar(total, "file", "reading") as bar:
+            read = read_sources(sources, progress=lambda _path: bar.update(1))
+        digest = source_digest(read.files)
+    except SourceUnreadable as error:
+        raise BuildFailed(str(error)) from None
+    except OSError as error:
+        raise BuildFailed(f"{error.filename}: cannot be read ({error.strerror})") from None
+
+    errors: list[IngestError] = []
+    passthrough = Graph()
+    for rdf in read.rdf_files:
+        try:
+            part = Graph().parse(rdf.path, format=rdf.format)
+        except (BadSyntax, ParseError, SyntaxError, ValueError) as error:
+            first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            errors.append(IngestError(rdf.display, None, None, None, f"is not valid {rdf.format}: {first_line}"))
+            continue
+        if any(isinstance(term, BNode) for triple in part for term in triple):
+            part = to_canonical_graph(part)  # deterministic blank-node labels
+        passthrough += part
+    known = {s for s in passthrough.subjects() if isinstance(s, URIRef)}
+
+    vocabularies = vocabularies or Vocabularies(vocabulary_graph())
+    parsed = parse_sources(read, vocabularies, known)
+    errors.extend(parsed.errors)
+    if errors:
+        return Built(None, errors, digest=digest)
+
+    graph = bind_prefixes(Graph())
+    build = add_build(graph, digest, coevidence.__version__)
+    with _progress_bar(len(parsed.records), "row", "mapping") as bar:
+        map_records(parsed.records, vocabularies, build, graph, progress=bar.update)
+    graph += passthrough
+    origins = {record.iri: record.origin for record in parsed.records}
+    return Built(graph, [], origins, digest, len(parsed.records))
+
+
+# ---------------------------------------------------------------------------
+# Output
+# ---------------------------------------------------------------------------
+
+
+def output_format(path: Path, requested: str | None) -> str:
+    """The rdflib format for *path*: the requested one, else from its extension."""
+    if requested:
+        return {"ttl": "turtle", "turtle": "turtle", "nt": "nt", "ntriples": "nt", "jsonld": "json-ld", "json-ld": "json-ld"}[requested]
+    try:
+        return FORMATS[path.suffix.lower()]
+    except KeyError:
+        raise BuildFailed(f"{path}: cannot tell the output format from the extension; use .ttl, .nt or .jsonld, or --format") from None
+
+
+def serialize(graph: Graph, fmt: str) -> bytes:
+    """Canonical bytes: the same graph always gives the same bytes, whatever the hash seed."""
+    if fmt == "turtle":
+        return graph.serialize(format="longturtle", encoding="utf-8")
+    if fmt == "nt":
+        lines = graph.serialize(format="nt", encoding="utf-8").splitlines()
+        return b"".join(sorted(line + b"\n" for line in lines if line.strip()))
+    if fmt == "json-ld":
+        context = {prefix: str(iri) for prefix, iri in graph.namespace_manager.namespaces() if prefix}
+        data = json.loads(graph.serialize(format="json-ld", context=context, encoding="utf-8"))
+        return (json.dumps(_sorted_jsonld(data), ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+    raise ValueError(fmt)
+
+
+def _sorted_jsonld(data):
+    """JSON-LD with nodes ordered by @id and every value list sorted, for stable bytes."""
+    if isinstance(data, dict):
+        return {key: _sorted_jsonld(value) for key, value in data.items()}
+    if isinstance(data, list):
+        items = [_sorted_jsonld(item) for item in data]
+        return sorted(items, key=lambda item: json.dumps(item, sort_keys=True, ensure_ascii=False))
+    return data
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write *data* to *path* through a temporary file in the same folder, then rename it."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as error:
+        raise BuildFailed(f"{path}: cannot be written ({error.strerror})") from None
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise BuildFailed(f"{path}: cannot be written ({error.strerror})") from None
+
+
+def write_store(graph: Graph, directory: Path) -> None:
+    """Write *graph* to a persistent Oxigraph store in *directory*, built aside then renamed in."""
+    import pyoxigraph
+
+    directory = Path(directory)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+    try:
+        store = pyoxigraph.Store(str(staging))
+        store.bulk_load(serialize(graph, "nt"), format=pyoxigraph.RdfFormat.N_TRIPLES)
+        store.flush()
+        del store
+        old = None
+        if directory.exists():
+            old = directory.with_name(f".{directory.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            directory.rename(old)
+        staging.rename(directory)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except OSError as error:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise BuildFailed(f"{directory}: cannot write the store ({error.strerror})") from None
+
+
+__all__ = ["Built", "BuildFailed", "build_graph", "build_iri", "output_format", "serialize", "source_digest", "write_atomically", "write_store"]
