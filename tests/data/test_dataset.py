@@ -1,0 +1,271 @@
+"""The CoSIE dataset: it rebuilds byte for byte from its sources, conforms to the shapes, every
+claim carries its source, and each pilot has the facts the research notes support."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+import pytest
+from click.testing import CliRunner
+from rdflib import Graph, Literal, URIRef
+from rdflib.compare import graph_diff, to_isomorphic
+from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS
+
+from coevidence.cli import main
+from coevidence.data import COSIE_SOURCES, COSIE_TTL
+from coevidence.ingest.tables import TABLES
+from coevidence.ontology import COE, COUNTRY, ID, OA, VOCAB
+from coevidence.shapes import validate
+
+from .conftest import DATA_README, read_table
+
+PILOTS = {
+    "hu-household-economy": "HUN",
+    "it-childhood-obesity": "ITA",
+    "se-personal-assistance": "SWE",
+    "nl-nieuwegein-living-environment": "NLD",
+    "uk-my-direction": "GBR",
+    "ee-voru-disability": "EST",
+    "pl-senior-co-housing": "POL",
+    "es-co-crea-te": "ESP",
+    "fi-youth-co-empowerment": "FIN",
+    "nl-houten-work-and-income": "NLD",
+}
+CLAIM_CLASSES = (COE.Participation, COE.ResourceExchange, COE.MethodUse, COE.Outcome, COE.Factor, COE.ContextStatement, COE.Finding)
+
+
+def pilot(key: str) -> URIRef:
+    return ID[f"pilot/{key}"]
+
+
+def claims_of(graph: Graph, cls: URIRef, key: str) -> set[URIRef]:
+    return {c for c in graph.subjects(COE.pilot, pilot(key)) if (c, RDF.type, cls) in graph}
+
+
+# -- the build ---------------------------------------------------------------
+
+
+def test_build_reproduces_the_committed_graph_byte_for_byte(tmp_path):
+    output = tmp_path / "cosie.ttl"
+    result = CliRunner().invoke(main, ["build", str(COSIE_SOURCES), "-o", str(output)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    built, committed = output.read_bytes(), COSIE_TTL.read_bytes()
+    if built != committed:
+        _, only_built, only_committed = graph_diff(
+            to_isomorphic(Graph().parse(data=built, format="turtle")), to_isomorphic(Graph().parse(data=committed, format="turtle"))
+        )
+        lines = [f"+ {t}" for t in sorted(only_built)[:20]] + [f"- {t}" for t in sorted(only_committed)[:20]]
+        pytest.fail("data/cosie.ttl is not what the sources build; rebuild it.\n" + "\n".join(lines))
+
+
+def test_committed_graph_conforms_with_no_violation(cosie_graph):
+    result = validate(cosie_graph)
+    violations = [p for p in result.problems if p.severity == "Violation"]
+    assert result.conforms, "\n".join(f"{p.focus} {p.path}: {p.message}" for p in violations)
+    assert not violations
+
+
+def _readme_warnings() -> set[tuple[str, str]]:
+    """(path, focus IRI) of every warning the data README lists and justifies."""
+    text = DATA_README.read_text(encoding="utf-8")
+    section = text.split("## Remaining SHACL warnings", 1)[1]
+    listed: set[tuple[str, str]] = set()
+    path = None
+    for line in section.splitlines():
+        heading = re.match(r"^### `([^`]+)`", line)
+        if heading:
+            path = heading.group(1)
+            continue
+        item = re.match(r"^- ([a-z-]+) \(\d+\): (.*)$", line)
+        if item and path:
+            segment = item.group(1)
+            for key in re.findall(r"`([^`]+)`", item.group(2)):
+                listed.add((path, f"{ID}{segment}/{key}"))
+    return listed
+
+
+def test_every_remaining_warning_is_listed_in_the_data_readme(cosie_graph):
+    found = {(p.path, p.focus) for p in validate(cosie_graph).problems if p.severity == "Warning"}
+    listed = _readme_warnings()
+    assert found - listed == set(), f"warnings not listed in data/README.md: {sorted(found - listed)[:10]}"
+    assert listed - found == set(), f"listed in data/README.md but no longer raised: {sorted(listed - found)[:10]}"
+
+
+def test_readme_warning_counts_match_the_listed_keys():
+    text = DATA_README.read_text(encoding="utf-8").split("## Remaining SHACL warnings", 1)[1]
+    for segment, count, keys in re.findall(r"^- ([a-z-]+) \((\d+)\): (.*)$", text, flags=re.M):
+        assert int(count) == len(re.findall(r"`[^`]+`", keys)), segment
+
+
+# -- the sources ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("table", TABLES, ids=lambda t: t.name)
+def test_each_source_file_has_exactly_the_declared_header(table):
+    with open(COSIE_SOURCES / f"{table.name}.csv", encoding="utf-8") as stream:
+        header = stream.readline().rstrip("\n").split(",")
+    assert header == [column.name for column in table.columns]
+
+
+def test_sources_have_the_https_address_the_notes_give_or_authors_and_date(cosie_graph):
+    for source in cosie_graph.subjects(RDF.type, COE.Source):
+        pages = list(cosie_graph.objects(source, FOAF.page))
+        if pages:
+            assert all(str(page).startswith("https://") for page in pages), source
+        else:
+            # no address in the notes (INNOSI, JAL21): then authors and year say what it is
+            assert cosie_graph.value(source, DCTERMS.creator) is not None, f"{source} has neither address nor authors"
+            assert cosie_graph.value(source, DCTERMS.issued) is not None, f"{source} has neither address nor date"
+    keys = {str(k) for k in cosie_graph.objects(None, COE.sourceKey)}
+    assert {"BRO", "TU-HU", "MOOC-UK", "M-UK", "JAL21", "INNOSI", "REHAB"} <= keys
+
+
+# -- every claim carries its source ----------------------------------------------
+
+
+@pytest.mark.parametrize("cls", CLAIM_CLASSES, ids=lambda c: c.split("#")[1])
+def test_every_claim_names_a_source_with_an_evidence_link(cosie_graph, cls):
+    claims = set(cosie_graph.subjects(RDF.type, cls))
+    assert claims, f"no {cls}"
+    for claim in claims:
+        sources = set(cosie_graph.objects(claim, PROV.wasDerivedFrom))
+        assert sources, f"{claim} names no source"
+        evidenced = {cosie_graph.value(e, PROV.entity) for e in cosie_graph.objects(claim, COE.evidence)}
+        assert evidenced == sources, claim
+        assert all((s, RDF.type, COE.Source) in cosie_graph for s in sources), claim
+
+
+def test_quotes_sit_on_the_first_source_as_text_quote_selectors(cosie_graph):
+    quotes = list(cosie_graph.subject_objects(OA.exact))
+    assert len(quotes) >= 20
+    reoffending_quote_free = ID["outcome/uk-out-reoffending"]
+    assert (reoffending_quote_free, COE.evidence, None) in cosie_graph
+    activated = ID["outcome/hu-out-activated-resources"]
+    evidence = ID["outcome/hu-out-activated-resources/evidence/1"]
+    assert (activated, COE.evidence, evidence) in cosie_graph
+    assert cosie_graph.value(evidence, PROV.entity) == ID["source/MOOC-HU"]
+    selector = cosie_graph.value(evidence, OA.hasSelector)
+    assert cosie_graph.value(selector, OA.exact) == Literal("activated their resources")
+
+
+# -- each pilot has the facts the notes support ------------------------------------
+
+
+@pytest.mark.parametrize("key", sorted(PILOTS))
+def test_each_pilot_has_place_partners_target_participation_method_exchange_outcome_and_factor(cosie_graph, key):
+    g = cosie_graph
+    p = pilot(key)
+    assert (p, RDF.type, COE.Pilot) in g
+    assert (p, COE.country, COUNTRY[PILOTS[key]]) in g
+    assert list(g.objects(p, COE.place)), "no place"
+    assert list(g.objects(p, COE.targetGroup)), "no target group"
+    assert g.value(p, COE.service) is not None, "no service"
+    assert g.value(p, COE.nationalContext) is not None, "no national context"
+    participations = claims_of(g, COE.Participation, key)
+    organisations = {g.value(c, COE.participant) for c in participations} & set(g.subjects(RDF.type, COE.Organisation))
+    assert len(organisations) >= 2, "fewer than two partner organisations"
+    citizens = {g.value(c, COE.participant) for c in participations} & set(g.subjects(RDF.type, COE.CitizenGroup))
+    assert citizens, "no citizen group takes part"
+    for cls in (COE.MethodUse, COE.ResourceExchange, COE.Outcome, COE.Factor):
+        assert claims_of(g, cls, key), f"no {cls.split('#')[1]}"
+
+
+def test_pilot_numbers_follow_the_mooc_and_stay_empty_where_the_notes_give_none(cosie_graph):
+    numbers = {key: cosie_graph.value(pilot(key), COE.pilotNumber) for key in PILOTS}
+    assert {k: int(v) for k, v in numbers.items() if v is not None} == {
+        "hu-household-economy": 1,
+        "it-childhood-obesity": 2,
+        "se-personal-assistance": 3,
+        "nl-nieuwegein-living-environment": 4,
+        "pl-senior-co-housing": 6,
+        "es-co-crea-te": 8,
+        "fi-youth-co-empowerment": 9,
+        "nl-houten-work-and-income": 10,
+    }
+    assert numbers["uk-my-direction"] is None and numbers["ee-voru-disability"] is None
+
+
+def test_the_hungarian_pilot_ran_in_its_ten_villages(cosie_graph):
+    villages = {str(cosie_graph.value(place, RDFS.label)) for place in cosie_graph.objects(pilot("hu-household-economy"), COE.place)}
+    assert villages == {"Tiszaörs", "Kőtelek", "Besenyszög", "Jászladány", "Kunszentmárton", "Tomor", "Panyola", "Piliny", "Magyargéc", "Sóshartyán"}
+
+
+def test_the_project_its_consortium_and_work_packages(cosie_graph):
+    g = cosie_graph
+    cosie = ID["project/cosie"]
+    assert str(g.value(cosie, COE.grantAgreement)) == "770492"
+    assert g.value(cosie, COE.coordinator) == ID["organisation/tuas"]
+    partners = set(g.objects(cosie, COE.partner))
+    assert len(partners) == 24
+    countries = {g.value(o, COE.country) for o in partners}
+    assert len(countries) == 10 and COUNTRY.GRC in countries
+    packages = {int(g.value(w, COE.workPackageNumber)): w for w in g.subjects(COE.partOfProject, cosie) if (w, RDF.type, COE.WorkPackage) in g}
+    assert sorted(packages) == [1, 2, 3, 4]
+    assert set(g.objects(packages[3], COE.ledBy)) == {ID["organisation/mmu"], ID["organisation/unibo"]}
+    assert set(g.objects(packages[2], COE.ledBy)) == {ID["organisation/panteion"]}
+
+
+@pytest.mark.parametrize(
+    "key, identifier",
+    [
+        ("ESPACE", "isbn:978-952-216-772-9"),
+        ("NEWAG", "isbn:978-952-216-784-2"),
+        ("REA", "isbn:978-952-216-703-3"),
+        ("REHAB", "doi:10.1177/02645505211065683"),
+    ],
+)
+def test_publications_carry_the_isbn_or_doi_the_notes_give(cosie_graph, key, identifier):
+    source = ID[f"source/{key}"]
+    assert (ID["project/cosie"], COE.publication, source) in cosie_graph
+    assert (source, RDF.type, COE.Publication) in cosie_graph
+    assert Literal(identifier) in set(cosie_graph.objects(source, DCTERMS.identifier))
+
+
+def _measures(graph: Graph, claim: URIRef) -> dict[str, float]:
+    return {str(graph.value(m, COE.indicator)): float(graph.value(m, COE.numericValue)) for m in graph.objects(claim, COE.measure)}
+
+
+def test_disagreeing_sources_are_kept_side_by_side_each_with_its_source(cosie_graph):
+    g = cosie_graph
+    by_indicator: dict[str, dict[float, set[str]]] = defaultdict(dict)
+    for finding in g.subjects(COE.about, ID["project/cosie"]):
+        keys = {str(g.value(s, COE.sourceKey)) for s in g.objects(finding, PROV.wasDerivedFrom)}
+        for indicator, number in _measures(g, finding).items():
+            by_indicator[indicator][number] = keys
+    assert by_indicator["pilots run"] == {10.0: {"MOOC-INFO", "NL-HU"}, 9.0: {"BRO", "WP"}}
+    assert by_indicator["project budget"] == {4900000.0: {"LASPROV"}, 5000000.0: {"PERU2"}}
+
+
+ASPECTS = {
+    "fi": {"welfare-regime", "administrative-tradition", "law-or-reform", "co-creation-tradition"},
+    "se": {"welfare-regime", "administrative-tradition", "law-or-reform", "co-creation-tradition"},
+    "ee": {"welfare-regime", "administrative-tradition", "law-or-reform", "co-creation-tradition"},
+    "hu": {"welfare-regime", "administrative-tradition", "law-or-reform", "co-creation-tradition"},
+    "it": {"welfare-regime", "administrative-tradition", "law-or-reform", "co-creation-tradition"},
+    "pl": {"welfare-regime", "administrative-tradition", "law-or-reform", "co-creation-tradition"},
+    "es": {"welfare-regime", "administrative-tradition", "law-or-reform", "economic-conditions"},
+    "uk": {"welfare-regime", "administrative-tradition", "law-or-reform", "co-creation-tradition"},
+    "nl": {"welfare-regime", "administrative-tradition", "law-or-reform", "co-creation-tradition"},
+}
+
+
+@pytest.mark.parametrize("code", sorted(ASPECTS))
+def test_each_national_context_covers_the_aspects_the_notes_describe(cosie_graph, code):
+    context = ID[f"context/{code}-context"]
+    aspects = {str(cosie_graph.value(s, COE.contextAspect))[len(str(VOCAB["context-aspect/"])) :] for s in cosie_graph.objects(context, COE.contextStatement)}
+    assert aspects == ASPECTS[code]
+    laws = [s for s in cosie_graph.objects(context, COE.contextStatement) if cosie_graph.value(s, COE.policyInstrument) is not None]
+    assert laws, "no statement names its law or reform"
+    for statement in laws:
+        for policy in cosie_graph.objects(statement, COE.policyInstrument):
+            assert cosie_graph.value(policy, COE.country) == cosie_graph.value(context, COE.country)
+
+
+def test_nothing_the_notes_mark_not_found_is_in_the_sources():
+    text = "\n".join(path.read_text(encoding="utf-8") for path in sorted(COSIE_SOURCES.glob("*.csv")))
+    for phrase in ("Social Impact Bond", "Playbook", "Fenger's placement", "Greek pilot", "Greek service pilot"):
+        assert phrase not in text
+    organisations = {row["id"]: row for row in read_table("organisations")}
+    assert "GRC" not in {row["country"] for row in read_table("places")}
+    assert organisations["panteion"]["country"] == "GRC"
