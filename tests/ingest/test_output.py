@@ -1,0 +1,86 @@
+"""What `build` writes: the chosen format, atomically, a store on request, a quiet progress bar."""
+
+from __future__ import annotations
+
+import json
+
+import pyoxigraph
+import pytest
+from rdflib import Graph
+
+from .conftest import GOLDEN_SOURCES, edit_cell
+
+
+@pytest.mark.parametrize("name, fmt", [("out.ttl", "turtle"), ("out.nt", "nt"), ("out.jsonld", "json-ld")])
+def test_output_format_follows_the_extension(run, tmp_path, name, fmt):
+    result = run("build", GOLDEN_SOURCES, "-o", tmp_path / name)
+    assert result.exit_code == 0, result.stderr
+    graph = Graph().parse(tmp_path / name, format=fmt)
+    assert len(graph) == len(Graph().parse(GOLDEN_SOURCES.parent / "expected.ttl"))
+
+
+def test_format_option_overrides_the_extension(run, tmp_path):
+    result = run("build", GOLDEN_SOURCES, "-o", tmp_path / "graph.data", "--format", "jsonld")
+    assert result.exit_code == 0, result.stderr
+    assert isinstance(json.loads((tmp_path / "graph.data").read_text(encoding="utf-8")), (dict, list))
+
+
+def test_success_replaces_the_old_output_and_leaves_no_temporary_files(run, tmp_path):
+    output = tmp_path / "out.ttl"
+    output.write_text("old\n", encoding="utf-8")
+    result = run("build", GOLDEN_SOURCES, "-o", output)
+    assert result.exit_code == 0
+    assert output.read_text(encoding="utf-8").startswith("PREFIX")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.ttl"]
+    assert "wrote" in result.stderr.splitlines()[-1] and "7 warning(s)" in result.stderr
+
+
+def test_warnings_are_printed_with_their_row_and_do_not_fail(run, tmp_path):
+    result = run("build", GOLDEN_SOURCES, "-o", tmp_path / "out.ttl")
+    line = next(line for line in result.stderr.splitlines() if "participations.csv" in line)
+    assert line.startswith("warning: Roma families of the village as co-designer in Social farming in Hungary (row ")
+    assert f"{GOLDEN_SOURCES / 'participations.csv'}:participations:3): coe:evidence: " in line
+
+
+def test_non_conforming_graph_is_never_written(run, sources, tmp_path):
+    # well-formed input that the shapes reject: a pilot of a professional group as target group
+    edit_cell(sources, "pilots", "hu", "target_groups", "hu-mayors")
+    output = tmp_path / "out.ttl"
+    result = run("build", sources, "-o", output)
+    assert result.exit_code == 1, result.stderr
+    assert "the graph does not conform; nothing written" in result.stderr.splitlines()[-1]
+    assert f"Social farming in Hungary (row {sources / 'pilots.csv'}:pilots:2): coe:targetGroup: " in result.stderr
+    assert not output.exists()
+
+
+def test_store_is_written_after_validation(run, tmp_path):
+    store_dir = tmp_path / "store"
+    result = run("build", GOLDEN_SOURCES, "-o", tmp_path / "out.ttl", "--store", store_dir)
+    assert result.exit_code == 0, result.stderr
+    store = pyoxigraph.Store.read_only(str(store_dir))
+    assert len(store) == len(Graph().parse(tmp_path / "out.ttl"))
+    del store
+    result = run("build", GOLDEN_SOURCES, "-o", tmp_path / "out.ttl", "--store", store_dir)  # replaced in place
+    assert result.exit_code == 0 and sorted(p.name for p in tmp_path.iterdir()) == ["out.ttl", "store"]
+
+
+def test_progress_bar_is_silent_when_stderr_is_not_a_terminal(run, tmp_path):
+    result = run("build", GOLDEN_SOURCES, "-o", tmp_path / "out.ttl")
+    assert "%|" not in result.stderr and "it/s" not in result.stderr
+
+
+def test_rdf_files_are_passed_through(run, sources, tmp_path):
+    (sources / "extra.ttl").write_text(
+        '<https://w3id.org/coevidence/id/pilot/hu> <http://www.w3.org/2000/01/rdf-schema#seeAlso> <https://example.org/more> .\n',
+        encoding="utf-8",
+    )
+    result = run("build", sources, "-o", tmp_path / "out.ttl")
+    assert result.exit_code == 0, result.stderr
+    assert "https://example.org/more" in (tmp_path / "out.ttl").read_text(encoding="utf-8")
+
+
+def test_broken_rdf_file_is_an_input_error(run, sources, tmp_path):
+    (sources / "extra.ttl").write_text("this is not turtle\n", encoding="utf-8")
+    result = run("build", sources, "-o", tmp_path / "out.ttl")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0].startswith(f"{sources / 'extra.ttl'}: is not valid turtle: ")

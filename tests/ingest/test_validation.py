@@ -1,0 +1,88 @@
+"""Parallel per-pilot validation, and the faster engine, find exactly what one plain
+pySHACL validation of the whole graph finds, bad records included."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import PROV, RDF, RDFS, XSD
+
+from coevidence.ingest.build import build_graph
+from coevidence.ingest.synth import write_synthetic
+from coevidence.ingest.validation import plan_chunks, validate_graph
+from coevidence.ontology import COE, ID
+from coevidence.shapes import validate
+
+
+@pytest.fixture(scope="module")
+def synthetic_graph(tmp_path_factory) -> Graph:
+    folder = tmp_path_factory.mktemp("synth")
+    write_synthetic(folder, pilots=6, seed=3)
+    built = build_graph([folder])
+    assert built.errors == []
+    return built.graph
+
+
+def damaged(graph: Graph) -> Graph:
+    """A copy of *graph* with bad records spread over several pilots and the shared part."""
+    bad = Graph() + graph
+    claim = ID["exchange/p00001-x1"]
+    bad.remove((claim, RDFS.label, None))  # a claim without a label
+    bad.add((ID["exchange/p00002-x1"], COE.pilot, ID["organisation/synth-coordinator"]))  # pilot that is not a pilot
+    bad.remove((ID["exchange/p00003-x2/evidence/1"], PROV.entity, None))  # evidence without its source
+    measure = next(bad.subjects(RDF.type, COE.Measure))
+    bad.remove((None, COE.measure, measure))  # a measure no claim points to
+    bad.add((ID["context/ctx-fin"], COE.contextStatement, ID["context-statement/ctx-swe-s1"]))  # statement of two contexts
+    bad.add((ID["factor/p00004-f1"], COE.pilot, ID["pilot/p00006"]))  # a factor across two chunks
+    bad.remove((ID["project/synth"], COE.publication, None))  # a publication no project lists
+    row = ID["participation/p00005-pa1/row"]
+    bad.set((row, COE.row, Literal(0, datatype=XSD.integer)))  # row number 0
+    bad.remove((ID["pilot/p00006"], RDF.type, COE.Pilot))  # claims pointing to a node that lost its type
+    return bad
+
+
+def problem_set(result):
+    return sorted(result.problems, key=lambda p: p.sort_key())
+
+
+def test_chunks_own_every_subject_exactly_once(synthetic_graph):
+    plan = plan_chunks(synthetic_graph, pilots_per_chunk=2)
+    assert set(synthetic_graph.subjects()) <= set(plan.owner)
+    assert len(plan.chunks) == 1 + 3
+    # a pilot's claims, evidence and rows go with it
+    pilot = plan.owner[ID["pilot/p00002"]]
+    for node in (ID["exchange/p00002-x1"], ID["exchange/p00002-x1/evidence/1"], ID["exchange/p00002-x1/row"], ID["organisation/p00002-a1"] if (ID["organisation/p00002-a1"], None, None) in synthetic_graph else ID["group/p00002-a1"]):
+        assert plan.owner[node] == pilot, node
+    assert plan.owner[ID["project/synth"]] == -1
+
+
+@pytest.mark.parametrize("engine", ["pyshacl", "turbo"])
+def test_parallel_validation_finds_the_same_problems_as_one_plain_call(synthetic_graph, engine):
+    graph = damaged(synthetic_graph)
+    plain = validate(graph)
+    assert not plain.conforms and plain.counts()["Violation"] >= 8
+    parallel = validate_graph(graph, jobs=2, pilots_per_chunk=2, engine=engine)
+    assert problem_set(parallel) == problem_set(plain)
+    assert parallel.conforms == plain.conforms
+
+
+def test_turbo_engine_on_the_whole_graph_matches_pyshacl(synthetic_graph):
+    graph = damaged(synthetic_graph)
+    assert problem_set(validate_graph(graph, jobs=1, engine="turbo")) == problem_set(validate(graph))
+
+
+def test_parallel_validation_of_conforming_data_conforms(synthetic_graph):
+    result = validate_graph(synthetic_graph, jobs=2, pilots_per_chunk=2)
+    assert result.conforms
+    assert problem_set(result) == problem_set(validate(synthetic_graph))
+
+
+def test_real_cosie_sources_give_the_same_problems_both_ways():
+    sources = Path(__file__).parents[2] / "data" / "sources"
+    if not any(sources.rglob("*.csv")):
+        pytest.skip("the CoSIE sources are not there yet")
+    built = build_graph([sources])
+    assert built.errors == [], [str(e) for e in built.errors[:5]]
+    assert problem_set(validate_graph(built.graph, jobs=2, pilots_per_chunk=3)) == problem_set(validate(built.graph))
