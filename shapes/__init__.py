@@ -34,6 +34,10 @@ __all__ = [
     "ValidationResult",
     "shapes_graph",
     "validate",
+    "label_of",
+    "compact",
+    "term_text",
+    "path_text",
 ]
 
 HERE = Path(__file__).resolve().parent

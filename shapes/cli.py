@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import click
+import pyoxigraph
 from rdflib import Graph
 from rdflib.exceptions import Error as RDFLibError
 from rdflib.plugins.parsers.notation3 import BadSyntax
@@ -83,16 +84,61 @@ def read_file(path: Path, graph: Graph) -> None:
             _parse_json_ld(path, text, graph)
         else:
             graph.parse(data=text, format=fmt, publicID=path.resolve().as_uri())
-    except BadSyntax as error:
-        raise InputError(f"{path}:{error.lines + 1}: syntax error: {_bad_syntax_reason(error)}") from None
     except xml.sax.SAXParseException as error:
         raise InputError(f"{path}:{error.getLineNumber()}: syntax error: {error.getMessage()}") from None
     except xml.sax.SAXException as error:
         raise InputError(f"{path}: syntax error: {error.getMessage()}") from None
-    except RDFLibError as error:
-        line = _failing_ntriples_line(text) if fmt == "nt" else None
-        where = f"{path}:{line}" if line is not None else str(path)
-        raise InputError(f"{where}: syntax error: {_one_line(error)}") from None
+    except (BadSyntax, RDFLibError, IndexError, AssertionError) as error:
+        # IndexError and AssertionError: rdflib's Turtle parser fails so on some broken input
+        # (a statement cut off at the end of the file, a quote where it did not expect one).
+        raise InputError(_syntax_error(path, text, fmt, error)) from None
+
+
+def _syntax_error(path: Path, text: str, fmt: str, error: BaseException) -> str:
+    """``FILE:LINE: syntax error: <message>`` for a file rdflib could not parse.
+
+    Oxigraph's parsers say where the first error is more precisely than rdflib's (rdflib
+    lets some errors through, such as spaces in IRIs, and stumbles later), so they are asked
+    first; rdflib's own position is the fallback.
+    """
+    located = _oxigraph_syntax_error(path, text, fmt)
+    if located is not None:
+        return located
+    if isinstance(error, BadSyntax):
+        return f"{path}:{_bad_syntax_line(text, error)}: syntax error: {_bad_syntax_reason(error)}"
+    line = _failing_ntriples_line(text) if fmt == "nt" else None
+    where = f"{path}:{line}" if line is not None else str(path)
+    return f"{where}: syntax error: {_one_line(error)}"
+
+
+_OXIGRAPH_FORMATS = {"turtle": "TURTLE", "nt": "N_TRIPLES"}
+
+
+def _oxigraph_syntax_error(path: Path, text: str, fmt: str) -> str | None:
+    """The first syntax error Oxigraph finds in *text*, with its line, or None."""
+    ox_format = _OXIGRAPH_FORMATS.get(fmt)
+    if ox_format is None:
+        return None
+    try:
+        for _ in pyoxigraph.parse(text.encode("utf-8"), getattr(pyoxigraph.RdfFormat, ox_format), base_iri=path.resolve().as_uri()):
+            pass
+    except SyntaxError as located:
+        if not located.lineno:
+            return None
+        reason = re.sub(r"^Parser error (at|between) .*?: ", "", str(located))
+        reason = re.sub(r" \(line \d+\)$", "", reason)
+        column = f" (column {located.offset})" if located.offset else ""
+        return f"{path}:{located.lineno}: syntax error: {reason}{column}"
+    return None
+
+
+def _bad_syntax_line(text: str, error: BadSyntax) -> int:
+    """The line of a Turtle syntax error, counted from the parser's offset into the text
+    (its own line counter counts some newlines twice when it backtracks)."""
+    offset = getattr(error, "_i", None)
+    if isinstance(offset, int) and 0 <= offset <= len(text):
+        return text.count("\n", 0, offset) + 1
+    return error.lines + 1
 
 
 def _parse_json_ld(path: Path, text: str, graph: Graph) -> None:
@@ -200,13 +246,15 @@ def write_atomically(path: Path, text: str) -> None:
     never sees half a report and a failed write leaves what was there before."""
     directory = path.resolve().parent
     handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=directory, prefix=f".{path.name}.", suffix=".tmp", delete=False)
+    replaced = False
     try:
         with handle:
             handle.write(text)
         os.replace(handle.name, path)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
+        replaced = True
+    finally:
+        if not replaced:
+            Path(handle.name).unlink(missing_ok=True)
 
 
 # ---------------------------------------------------------------------------

@@ -413,7 +413,22 @@ CASES = (
     Case(
         "actor of no concrete kind",
         add((ID["organisation/vague"], RDF.type, COE.Actor), (ID["organisation/vague"], RDFS.label, Literal("Someone"))),
-        (V("ActorShape", None, ID["organisation/vague"]),),
+        (V("ActorShape", "rdf:type", ID["organisation/vague"]),),
+        exactly=True,
+    ),
+    Case(
+        "claim of no concrete kind",
+        add(
+            (ID["finding/vague"], RDF.type, COE.Claim),
+            (ID["finding/vague"], RDFS.label, Literal("Something")),
+            (ID["finding/vague"], PROV.wasDerivedFrom, TU_UK),
+            (ID["finding/vague"], COE.evidence, ID["finding/vague/evidence/1"]),
+            (ID["finding/vague/evidence/1"], RDF.type, COE.Evidence),
+            (ID["finding/vague/evidence/1"], PROV.entity, TU_UK),
+            (ID["finding/vague/evidence/1"], OA.hasSource, TU_UK),
+            (ID["finding/vague/evidence/1"], COE.locator, Literal("whole page")),
+        ),
+        (V("ClaimShape", "rdf:type", ID["finding/vague"]),),
         exactly=True,
     ),
     Case(
