@@ -335,3 +335,10 @@ def test_exchanges_by_resource_type_and_provider(store):
     assert found[("mentoring", "professional group")] == 2  # EE and ES mentors
     assert ("time", "informal network") in found  # UK volunteers
     assert not any(kind == "organisation" and resource == "lived experience" for resource, kind in found)
+
+
+def test_the_data_readme_lists_every_question_with_its_title():
+    from .conftest import DATA_README
+
+    listed = dict(re.findall(r"^\| `([a-z0-9_]+)` \| (.+?) \|$", DATA_README.read_text(encoding="utf-8"), flags=re.M))
+    assert listed == {q.name: q.title for q in QUESTIONS}
