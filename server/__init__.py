@@ -1,0 +1,44 @@
+"""The coevidence web server: a read-only SPARQL 1.1 endpoint in front of a store.
+
+``create_app`` builds the Flask app; ``coevidence serve`` (:mod:`.cli`) runs it under
+waitress. Settings are declared in :mod:`.settings`, the store behind the app in
+:mod:`.stores`, and every error is rendered by :mod:`.errors`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from coevidence.server import backend, errors, requestlog
+from coevidence.server.endpoint import bp as sparql_bp
+from coevidence.server.health import bp as health_bp
+from coevidence.server.settings import resolve
+
+__all__ = ["create_app"]
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app.
+
+    *test_config* overrides settings (see :data:`.settings.SETTINGS`) and may carry other
+    Flask config keys; ``STORE``, an already open :class:`~.stores.Store`, makes the app use
+    it instead of opening one (the caller then closes it). Opening the store can raise
+    :class:`~.stores.DataFileError` (no data, unreadable data) or
+    :class:`~.stores.StoreUnavailable`; a bad setting raises :class:`~.settings.SettingError`.
+    """
+    app = Flask(__name__)
+    app.config.update(resolve(test_config))
+    max_body = 3 * app.config["MAX_QUERY_BYTES"] + 65_536  # a percent-encoded query can triple
+    app.config["MAX_CONTENT_LENGTH"] = max_body
+    app.config["MAX_FORM_MEMORY_SIZE"] = max_body
+    app.json.sort_keys = False
+
+    errors.init_app(app)
+    requestlog.init_app(app)
+    backend.init_app(app)
+    app.register_blueprint(sparql_bp)
+    app.register_blueprint(health_bp)
+    return app

@@ -12,6 +12,7 @@ Domain errors are raised as the exceptions below and mapped to HTTP statuses in 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal, Mapping, Protocol, Sequence, runtime_checkable
 
 from rdflib import Graph
@@ -28,6 +29,11 @@ class QuerySyntaxError(StoreError):
     """The query does not parse. ``message`` is the parser's own message, with its position."""
 
 
+class QueryFailed(StoreError):
+    """The query parses but the engine cannot evaluate it (an unknown function, a bound
+    variable missing from the projection...). ``message`` is the engine's own."""
+
+
 class QueryRejected(StoreError):
     """The query parses but is refused by policy (SERVICE, LOAD, updates, remote FROM...)."""
 
@@ -38,6 +44,10 @@ class QueryTimeout(StoreError):
 
 class StoreUnavailable(StoreError):
     """The store cannot be reached or failed in a way that is not the query's fault."""
+
+
+class DataFileError(StoreUnavailable):
+    """A data file or store directory to serve is missing or does not parse."""
 
 
 @dataclass
@@ -102,3 +112,34 @@ class Store(Protocol):
     def close(self) -> None:
         """Release processes, files and connections."""
         ...
+
+
+def open_store(
+    *,
+    data_paths: Sequence[str | Path] | None = None,
+    store_dir: str | Path | None = None,
+    endpoint: str | None = None,
+    endpoint_user: str | None = None,
+    endpoint_password: str | None = None,
+    workers: int = 2,
+) -> Store:
+    """The store the settings ask for: a remote endpoint, an on-disk store, or data files.
+
+    With ``endpoint``, a :class:`~coevidence.server.stores.remote.RemoteStore`; with
+    ``store_dir``, the embedded store opened read-only on a store written by
+    ``coevidence build --store DIR``; otherwise the embedded store loaded from
+    ``data_paths`` (default: the bundled data). At most one of the three may be given.
+    Raises :class:`DataFileError` when the data is missing or does not parse.
+    """
+    chosen = [name for name, value in (("data", data_paths), ("store", store_dir), ("endpoint", endpoint)) if value]
+    if len(chosen) > 1:
+        raise ValueError(f"choose one source of data, not {' and '.join(chosen)}")
+    if endpoint:
+        from coevidence.server.stores.remote import RemoteStore
+
+        return RemoteStore(endpoint, user=endpoint_user, password=endpoint_password)
+    from coevidence.server.stores.oxigraph import OxigraphStore
+
+    if store_dir:
+        return OxigraphStore.open(store_dir, workers=workers)
+    return OxigraphStore.load(data_paths, workers=workers)

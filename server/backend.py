@@ -1,0 +1,91 @@
+"""The app's store, and what it knows about the dataset behind it.
+
+``init_app`` opens the store the settings ask for and keeps it in
+``app.extensions["coevidence.store"]``; nothing is opened at import time. The dataset's
+named graphs (for the policy's FROM check and the service description) are read from the
+store itself, once per data version.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from flask import Flask, current_app
+from rdflib import Variable
+
+from coevidence.server.queries import load_query
+from coevidence.server.stores import Store, open_store
+
+STORE = "coevidence.store"
+DATASET = "coevidence.dataset"
+_DATASET_LOCK = "coevidence.dataset.lock"
+#: more named graphs than this are not listed (nor usable in FROM)
+MAX_GRAPHS = 10_000
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    version: str
+    graphs: tuple[tuple[str, int], ...]  # (graph IRI, triples), sorted by IRI
+
+    @property
+    def names(self) -> frozenset[str]:
+        return frozenset(name for name, _ in self.graphs)
+
+    @property
+    def triples(self) -> int:
+        return sum(count for _, count in self.graphs)
+
+
+def init_app(app: Flask) -> None:
+    """Open the store (unless the config already holds one as ``STORE``) and register it."""
+    store = app.config.get("STORE")
+    if store is None:
+        store = open_store(
+            data_paths=app.config["DATA_PATHS"] or None,
+            store_dir=app.config["STORE_DIR"],
+            endpoint=app.config["ENDPOINT"],
+            endpoint_user=app.config["ENDPOINT_USER"],
+            endpoint_password=app.config["ENDPOINT_PASSWORD"],
+            workers=app.config["WORKERS"],
+        )
+    app.extensions[STORE] = store
+    app.extensions[DATASET] = None
+    app.extensions[_DATASET_LOCK] = threading.Lock()
+
+
+def current_store() -> Store:
+    return current_app.extensions[STORE]
+
+
+def dataset_info() -> DatasetInfo:
+    """The named graphs of the current data version (asked of the store once per version)."""
+    store = current_store()
+    version = store.data_version()
+    info: DatasetInfo | None = current_app.extensions[DATASET]
+    if info is not None and info.version == version:
+        return info
+    with current_app.extensions[_DATASET_LOCK]:
+        info = current_app.extensions[DATASET]
+        if info is not None and info.version == version:
+            return info
+        result = store.query(
+            load_query("dataset_graphs"),
+            timeout=current_app.config["SPARQL_TIMEOUT_S"],
+            max_rows=MAX_GRAPHS,
+        )
+        graph, triples = Variable("graph"), Variable("triples")
+        graphs = tuple(
+            sorted((str(row[graph]), int(row[triples])) for row in result.rows if graph in row)
+        )
+        info = DatasetInfo(version, graphs)
+        current_app.extensions[DATASET] = info
+        return info
+
+
+def close_store(app: Flask) -> None:
+    """Close the app's store (its worker processes and temporary files)."""
+    store = app.extensions.get(STORE)
+    if store is not None:
+        store.close()

@@ -1,0 +1,82 @@
+"""What a public endpoint refuses to run, decided before any engine sees the query.
+
+The endpoint is read-only and never reaches outside its own dataset:
+
+- updates (``INSERT``, ``DELETE``, ``LOAD``, ``CLEAR``, ``CREATE``, ``DROP``, ``COPY``,
+  ``MOVE``, ``ADD``, ``WITH``, ``USING``) are refused;
+- ``SERVICE`` (federated query) and Virtuoso's ``DEFINE`` pragmas and ``bif:`` / ``sql:``
+  functions are refused, because each can make the engine fetch a URL;
+- ``FROM`` / ``FROM NAMED`` and the protocol's ``default-graph-uri`` / ``named-graph-uri``
+  may only name graphs of the dataset.
+
+Every refusal is a :class:`~coevidence.server.stores.QueryRejected` whose message names the
+keyword and where it is, for the person who wrote the query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+
+from coevidence.server.scan import QueryScan, UPDATE_KEYWORDS
+from coevidence.server.stores import QueryRejected
+
+SEE_GRAPHS = "the graphs of this dataset are listed in the service description (GET /sparql)"
+
+
+def check_keywords(scan: QueryScan) -> None:
+    """Refuse updates, federated queries and engine pragmas or vendor functions."""
+    for keyword in scan.forbidden:
+        where = f"{keyword.word} ({keyword.position})"
+        if keyword.word == "SERVICE":
+            raise QueryRejected(
+                f"{where} is not allowed: this endpoint does not run federated queries, "
+                "so it never fetches other URLs."
+            )
+        if keyword.word == "DEFINE":
+            raise QueryRejected(f"{where} is not allowed: engine pragmas are not accepted.")
+        if keyword.word in UPDATE_KEYWORDS:
+            raise QueryRejected(
+                f"{where} is not allowed: this endpoint is read-only and runs queries only "
+                "(SELECT, ASK, CONSTRUCT, DESCRIBE)."
+            )
+    for function in scan.vendor_functions:
+        raise QueryRejected(
+            f"{function.word} ({function.position}) is not allowed: "
+            "vendor built-in functions are not accepted."
+        )
+
+
+def check_dataset(
+    scan: QueryScan,
+    graphs: Collection[str],
+    default_graph_uris: Iterable[str] = (),
+    named_graph_uris: Iterable[str] = (),
+) -> None:
+    """Refuse any FROM, FROM NAMED or dataset parameter naming a graph outside *graphs*."""
+    for name, uris in (("default-graph-uri", default_graph_uris), ("named-graph-uri", named_graph_uris)):
+        for uri in uris:
+            if uri not in graphs:
+                raise QueryRejected(f"{name} <{uri}> is not a graph of this dataset; {SEE_GRAPHS}.")
+    for clause in scan.dataset:
+        if not clause.written:
+            continue  # FROM followed by no IRI: a syntax error, for the parser to report
+        where = f"{clause.keyword} {clause.written} ({clause.position})"
+        if clause.iri is None:
+            raise QueryRejected(
+                f"{where} cannot be resolved to an absolute IRI (unknown prefix or relative IRI)."
+            )
+        if clause.iri not in graphs:
+            if clause.written != f"<{clause.iri}>":
+                where += f", that is <{clause.iri}>,"
+            raise QueryRejected(f"{where} names a graph that is not in this dataset; {SEE_GRAPHS}.")
+
+
+def check(
+    scan: QueryScan,
+    graphs: Collection[str],
+    default_graph_uris: Iterable[str] = (),
+    named_graph_uris: Iterable[str] = (),
+) -> None:
+    """Apply the whole policy (see the module docstring); raise QueryRejected on the first breach."""
+    check_keywords(scan)
+    check_dataset(scan, graphs, default_graph_uris, named_graph_uris)

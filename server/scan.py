@@ -1,0 +1,216 @@
+"""A fast, conservative scan of a SPARQL query's tokens, for the policy check.
+
+It is not a parser: it splits the text into tokens the way the SPARQL grammar does (strings,
+IRIs ``<...>``, comments, variables, prefixed names, language tags and numbers are each one
+token), so that a bare word can only be a keyword or a function name. That is enough to
+find, without running the engine or rdflib's slow parser:
+
+- the query form (``SELECT``, ``ASK``, ``CONSTRUCT``, ``DESCRIBE``);
+- every keyword that only an update or a federated query can use (``SERVICE``, ``LOAD``,
+  ``INSERT`` ...), and Virtuoso's ``DEFINE`` pragmas, with their line and column;
+- every ``FROM`` / ``FROM NAMED`` clause, with its IRI resolved against ``PREFIX`` and
+  ``BASE``;
+- calls into Virtuoso's ``bif:`` and ``sql:`` built-in function namespaces.
+
+SPARQL allows ``\\uXXXX`` escapes anywhere in a query, and some engines decode them before
+tokenising. When a query contains one, it is scanned twice, as written and decoded, and the
+findings of both are kept, so an escape cannot hide a keyword from the check.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import urljoin
+
+#: keywords that only SPARQL Update uses (and WITH / USING, which only appear in updates)
+UPDATE_KEYWORDS = frozenset(
+    {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH", "USING"}
+)
+#: keywords that make the engine fetch or run something outside the dataset
+REMOTE_KEYWORDS = frozenset({"SERVICE", "DEFINE"})
+FORMS = frozenset({"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"})
+#: Virtuoso's built-in function namespaces (bif:http_get and friends reach the network)
+VENDOR_FUNCTION_NAMESPACES = (
+    "http://www.openlinksw.com/schemas/bif#",
+    "http://www.openlinksw.com/schemas/sql#",
+)
+VENDOR_FUNCTION_PREFIXES = {"bif": VENDOR_FUNCTION_NAMESPACES[0], "sql": VENDOR_FUNCTION_NAMESPACES[1]}
+
+_LETTER = r"[^\W\d_]"
+_TOKEN = re.compile(
+    r"""
+      (?P<ws>\s+)
+    | (?P<comment>\#[^\n\r]*)
+    | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+    | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''
+               |\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+               |'(?:[^'\\\n\r]|\\.)*'
+               |"(?:[^"\\\n\r]|\\.)*")
+    | (?P<langtag>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
+    | (?P<var>[?$]\w+)
+    | (?P<bnode>_:[\w.\-]*)
+    | (?P<pname>(?:LETTER(?:[\w.\-]*[\w\-])?)?:(?:[\w:\-]|%[0-9A-Fa-f]{2}|\\.|\.(?=[\w:\-%\\]))*)
+    | (?P<word>LETTER\w*)
+    | (?P<number>\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)
+    | (?P<other>.)
+    """.replace("LETTER", _LETTER),
+    re.VERBOSE | re.DOTALL,
+)
+_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
+@dataclass(frozen=True)
+class Position:
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"line {self.line}, column {self.column}"
+
+
+@dataclass(frozen=True)
+class Keyword:
+    """A keyword the policy looks at, as written, with where it is."""
+
+    word: str  # upper case
+    position: Position
+
+
+@dataclass(frozen=True)
+class DatasetClause:
+    """A ``FROM`` or ``FROM NAMED`` clause."""
+
+    named: bool
+    written: str  # as written: <...> or a prefixed name
+    iri: str | None  # resolved, or None when it cannot be (unknown prefix, relative IRI)
+    position: Position
+
+    @property
+    def keyword(self) -> str:
+        return "FROM NAMED" if self.named else "FROM"
+
+
+@dataclass(frozen=True)
+class QueryScan:
+    form: str | None  # SELECT, ASK, CONSTRUCT, DESCRIBE, or None if none was found
+    forbidden: tuple[Keyword, ...]  # update and remote keywords, in order
+    dataset: tuple[DatasetClause, ...]  # FROM / FROM NAMED clauses, in order
+    vendor_functions: tuple[Keyword, ...]  # bif:/sql: names, as written
+
+    @property
+    def has_dataset_clause(self) -> bool:
+        return bool(self.dataset)
+
+
+def _positions(text: str):
+    """A function from offset to :class:`Position` (1-based line and column)."""
+    line_starts = [0] + [m.end() for m in re.finditer(r"\r\n|\n|\r", text)]
+
+    def at(offset: int) -> Position:
+        lo, hi = 0, len(line_starts) - 1
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if line_starts[mid] <= offset:
+                lo = mid
+            else:
+                hi = mid - 1
+        return Position(lo + 1, offset - line_starts[lo] + 1)
+
+    return at
+
+
+def _scan_text(text: str) -> QueryScan:
+    at = _positions(text)
+    form: str | None = None
+    forbidden: list[Keyword] = []
+    dataset: list[DatasetClause] = []
+    vendor: list[Keyword] = []
+    prefixes: dict[str, str] = {}
+    base: str | None = None
+
+    tokens = [
+        (m.lastgroup, m.group(), m.start())
+        for m in _TOKEN.finditer(text)
+        if m.lastgroup not in ("ws", "comment")
+    ]
+    i = 0
+    while i < len(tokens):
+        kind, value, start = tokens[i]
+        if kind == "word":
+            word = value.upper()
+            if word in FORMS and form is None:
+                form = word
+            elif word in UPDATE_KEYWORDS or word in REMOTE_KEYWORDS:
+                forbidden.append(Keyword(word, at(start)))
+            elif (
+                word == "PREFIX"
+                and i + 2 < len(tokens)
+                and tokens[i + 1][0] == "pname"
+                and tokens[i + 2][0] == "iri"
+            ):
+                prefixes[tokens[i + 1][1][:-1]] = _resolve(tokens[i + 2][1][1:-1], base) or ""
+                i += 3
+                continue
+            elif word == "BASE" and i + 1 < len(tokens) and tokens[i + 1][0] == "iri":
+                base = _resolve(tokens[i + 1][1][1:-1], base)
+                i += 2
+                continue
+            elif word == "FROM":
+                j = i + 1
+                named = j < len(tokens) and tokens[j][0] == "word" and tokens[j][1].upper() == "NAMED"
+                if named:
+                    j += 1
+                if j < len(tokens) and tokens[j][0] in ("iri", "pname"):
+                    written = tokens[j][1]
+                    dataset.append(
+                        DatasetClause(named, written, _expand(written, prefixes, base), at(start))
+                    )
+                    i = j + 1
+                    continue
+                dataset.append(DatasetClause(named, "", None, at(start)))
+        elif kind == "pname":
+            prefix = value.split(":", 1)[0]
+            namespace = prefixes.get(prefix, VENDOR_FUNCTION_PREFIXES.get(prefix))
+            if namespace in VENDOR_FUNCTION_NAMESPACES:
+                vendor.append(Keyword(value, at(start)))
+        elif kind == "iri" and value[1:-1].startswith(VENDOR_FUNCTION_NAMESPACES):
+            vendor.append(Keyword(value, at(start)))
+        i += 1
+    return QueryScan(form, tuple(forbidden), tuple(dataset), tuple(vendor))
+
+
+def _resolve(iri: str, base: str | None) -> str | None:
+    if re.match(r"[A-Za-z][A-Za-z0-9+.\-]*:", iri):
+        return iri
+    return urljoin(base, iri) if base else None
+
+
+def _expand(written: str, prefixes: dict[str, str], base: str | None) -> str | None:
+    if written.startswith("<"):
+        return _resolve(written[1:-1], base)
+    prefix, local = written.split(":", 1)
+    namespace = prefixes.get(prefix)
+    if not namespace:
+        return None
+    return namespace + re.sub(r"\\(.)", r"\1", local)
+
+
+def _decode_escapes(text: str) -> str:
+    return _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
+
+
+@lru_cache(maxsize=512)
+def scan_query(text: str) -> QueryScan:
+    """Scan *text* (see the module docstring). Results are cached: the scan is pure."""
+    raw = _scan_text(text)
+    if not _ESCAPE.search(text):
+        return raw
+    decoded = _scan_text(_decode_escapes(text))
+    return QueryScan(
+        raw.form or decoded.form,
+        raw.forbidden + decoded.forbidden,
+        raw.dataset + tuple(c for c in decoded.dataset if c not in raw.dataset),
+        raw.vendor_functions + decoded.vendor_functions,
+    )

@@ -1,0 +1,174 @@
+"""The server's settings, declared once, as data.
+
+Each setting has a name (the Flask config key), a default, a parser for text values (from
+the environment, as ``COEVIDENCE_<NAME>``, or from the command line) and a help text.
+``docs/endpoint.md`` documents every one of them, and a test keeps the two in step.
+
+Precedence, lowest first: the default, the environment, then the mapping passed to
+``create_app`` (which is what ``coevidence serve`` builds from its options).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "COEVIDENCE_"
+
+
+class SettingError(ValueError):
+    """A setting has a value that cannot be used; the message names it."""
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise ValueError("must be a number above 0")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError("must be a whole number of at least 1")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise ValueError("must be a whole number of at least 0")
+    return value
+
+
+def _paths(text: str) -> tuple[Path, ...]:
+    return tuple(Path(part) for part in text.split(os.pathsep) if part)
+
+
+def _optional_text(text: str) -> str | None:
+    return text or None
+
+
+def _optional_path(text: str) -> Path | None:
+    return Path(text) if text else None
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    parse: Callable[[str], Any]
+    help: str
+    secret: bool = False  # never logged or shown
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "SPARQL_TIMEOUT_S", 5.0, _positive_float,
+        "Hard time limit of one query, in seconds. A request may lower it with `timeout=`, "
+        "never raise it. A query past it is stopped (its worker process is killed).",
+    ),
+    Setting(
+        "MAX_ROWS", 10_000, _positive_int,
+        "Most solutions (SELECT) or triples (CONSTRUCT, DESCRIBE) one response holds. A request "
+        "may lower it with `max-rows=`. A cut result says so in `X-Result-Truncated`.",
+    ),
+    Setting(
+        "MAX_QUERY_BYTES", 100_000, _positive_int,
+        "Largest query accepted, in bytes of UTF-8; a larger one is answered 413.",
+    ),
+    Setting(
+        "WORKERS", 2, _positive_int,
+        "Query worker processes of the embedded store: how many queries run at once.",
+    ),
+    Setting(
+        "THREADS", 8, _positive_int,
+        "Threads of the WSGI server (waitress); keep it above WORKERS so that `/health` and "
+        "cheap requests are answered while every worker is busy.",
+    ),
+    Setting(
+        "DATA_PATHS", (), _paths,
+        "RDF files to serve (each in its own named graph); empty means the bundled "
+        "`data/cosie.ttl` and `data/void.ttl`. In the environment, separate paths with "
+        "the platform's path separator (`:` on Linux).",
+    ),
+    Setting(
+        "STORE_DIR", None, _optional_path,
+        "An Oxigraph store written by `coevidence build --store DIR`, served read-only "
+        "instead of loading files at start.",
+    ),
+    Setting(
+        "ENDPOINT", None, _optional_text,
+        "URL of a remote SPARQL endpoint to put this server in front of, instead of the "
+        "embedded store.",
+    ),
+    Setting("ENDPOINT_USER", None, _optional_text, "User name for the remote endpoint, if it needs one."),
+    Setting(
+        "ENDPOINT_PASSWORD", None, _optional_text,
+        "Password for the remote endpoint (prefer the environment variable to the command line).",
+        secret=True,
+    ),
+    Setting(
+        "CACHE_MAX_AGE_S", 60, _non_negative_int,
+        "`Cache-Control: max-age` of query results, in seconds. Results also carry an ETag "
+        "tied to the data version, so clients can revalidate cheaply (304).",
+    ),
+)
+
+BY_NAME: dict[str, Setting] = {setting.name: setting for setting in SETTINGS}
+
+
+def resolve(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Every setting's value: the default, then the environment, then *overrides*.
+
+    Text values (from the environment, or strings in *overrides*) go through the setting's
+    parser; a value that does not parse raises :class:`SettingError` naming the setting.
+    Keys of *overrides* that are not settings (``TESTING``...) are passed through.
+    """
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        value = setting.default
+        text = environ.get(ENV_PREFIX + setting.name)
+        if text is not None:
+            value = _parse(setting, text, f"environment variable {ENV_PREFIX}{setting.name}")
+        values[setting.name] = value
+    for name, value in (overrides or {}).items():
+        setting = BY_NAME.get(name)
+        if setting is None:
+            values[name] = value
+        elif isinstance(value, str):
+            values[name] = _parse(setting, value, f"setting {name}")
+        elif value is None:
+            values[name] = setting.default
+        else:
+            values[name] = _check(setting, value)
+    return values
+
+
+def _parse(setting: Setting, text: str, where: str) -> Any:
+    try:
+        return setting.parse(text)
+    except ValueError as error:
+        raise SettingError(f"{where}: {text!r} {_reason(error)}") from None
+
+
+def _check(setting: Setting, value: Any) -> Any:
+    """Validate a non-text value by the same rules as text (numbers through their parser)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _parse(setting, str(value), f"setting {setting.name}")
+    if setting.name == "DATA_PATHS":
+        return tuple(Path(p) for p in value)
+    if isinstance(value, os.PathLike):
+        return Path(value)
+    return value
+
+
+def _reason(error: ValueError) -> str:
+    message = str(error)
+    if message.startswith("must"):
+        return message
+    return "is not a valid value"

@@ -1,0 +1,511 @@
+"""The embedded store: Oxigraph (pyoxigraph) on disk, queried by a pool of worker processes.
+
+At start the data files are bulk-loaded into an on-disk store in a temporary directory (or
+an existing store written by :func:`write_store` is used as it is). Each data file goes into
+its own named graph ``GRAPH[<name>]``; a query sees the union of all of them as its default
+graph, unless it names its own dataset (``FROM``, ``FROM NAMED``, or the protocol's
+``default-graph-uri`` / ``named-graph-uri``).
+
+Queries run in worker processes that each open the store read-only once. pyoxigraph cannot
+stop a running query, so when one runs past its deadline its worker is killed, which really
+frees the CPU, and a fresh worker takes its place while the others go on serving.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.resources
+import json
+import logging
+import multiprocessing
+import queue
+import re
+import shutil
+import tempfile
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Identifier, Variable
+
+from coevidence.ontology import ONTOLOGY_FILE, VOCABULARIES_FILE
+from coevidence.server.namespaces import GRAPH
+from coevidence.server.policy import check_keywords
+from coevidence.server.scan import scan_query
+from coevidence.server.stores import (
+    DataFileError,
+    QueryFailed,
+    QueryResult,
+    QuerySyntaxError,
+    QueryTimeout,
+    StoreUnavailable,
+)
+from coevidence.server.stores import worker as worker_module
+from coevidence.server.stores.worker import BNODE, IRI, LANG, STRING, TYPED, XSD_STRING
+
+log = logging.getLogger(__name__)
+
+#: written beside the store's own files by write_store(): the data version and the sources
+STORE_INFO = "coevidence-store.json"
+#: how long a new worker may take to open the store before we give up on it
+WORKER_START_S = 60.0
+
+FORMATS_BY_SUFFIX = {
+    ".ttl": "TURTLE",
+    ".nt": "N_TRIPLES",
+    ".n3": "N3",
+    ".rdf": "RDF_XML",
+    ".owl": "RDF_XML",
+    ".xml": "RDF_XML",
+    ".jsonld": "JSON_LD",
+    ".trig": "TRIG",
+    ".nq": "N_QUADS",
+}
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """One file of the dataset and the named graph it is loaded into."""
+
+    path: Path
+    graph: str
+
+
+# ---------------------------------------------------------------------------
+# Which files, in which graphs
+# ---------------------------------------------------------------------------
+
+
+def bundled_data_paths(data_dir: Path | None = None) -> list[Path]:
+    """The bundled data: ``data/cosie.ttl`` (required) and ``data/void.ttl`` (if present)."""
+    if data_dir is None:
+        data_dir = Path(str(importlib.resources.files("coevidence.data")))
+    cosie = data_dir / "cosie.ttl"
+    if not cosie.is_file():
+        raise DataFileError(
+            f"no data to serve: {cosie} does not exist yet; build it with `coevidence build`, "
+            "or pass --data PATH"
+        )
+    void = data_dir / "void.ttl"
+    return [cosie, void] if void.is_file() else [cosie]
+
+
+def data_files(paths: Sequence[str | Path] | None = None) -> list[DataFile]:
+    """The files to load (default: the bundled data), plus the ontology and vocabularies."""
+    chosen = [Path(p) for p in paths] if paths else bundled_data_paths()
+    files = []
+    for path in chosen:
+        if not path.is_file():
+            raise DataFileError(f"{path}: no such data file")
+        if path.suffix.lower() not in FORMATS_BY_SUFFIX:
+            known = ", ".join(sorted(FORMATS_BY_SUFFIX))
+            raise DataFileError(f"{path}: unknown RDF format (expected one of {known})")
+        files.append(DataFile(path, str(GRAPH[re.sub(r"[^A-Za-z0-9._-]", "-", path.stem)])))
+    files.append(DataFile(ONTOLOGY_FILE, str(GRAPH.ontology)))
+    files.append(DataFile(VOCABULARIES_FILE, str(GRAPH.vocabularies)))
+    seen: dict[str, Path] = {}
+    for file in files:
+        if file.graph in seen:
+            raise DataFileError(
+                f"{file.path}: would share the graph <{file.graph}> with {seen[file.graph]}; "
+                "rename one of them"
+            )
+        seen[file.graph] = file.path
+    return files
+
+
+def data_version(files: Sequence[DataFile]) -> str:
+    """A token that changes when any file's content or graph changes."""
+    digest = hashlib.sha256()
+    for file in files:
+        digest.update(file.graph.encode() + b"\0")
+        with file.path.open("rb") as handle:
+            digest.update(hashlib.file_digest(handle, "sha256").digest())
+    return digest.hexdigest()[:20]
+
+
+def load_files(store_dir: Path, files: Sequence[DataFile]) -> None:
+    """Bulk-load *files* into a new on-disk store at *store_dir* and close it."""
+    import pyoxigraph as ox
+
+    store = ox.Store(str(store_dir))
+    for file in files:
+        rdf_format = getattr(ox.RdfFormat, FORMATS_BY_SUFFIX[file.path.suffix.lower()])
+        try:
+            store.bulk_load(path=str(file.path), format=rdf_format, to_graph=ox.NamedNode(file.graph))
+        except SyntaxError as error:
+            raise DataFileError(f"{file.path}: {error}") from None
+        except OSError as error:
+            raise DataFileError(f"{file.path}: cannot be read: {error}") from None
+    store.flush()
+    del store  # closes the database, so read-only workers see every file
+
+
+def write_store(paths: Sequence[str | Path] | None, store_dir: str | Path) -> str:
+    """Build a persistent store at *store_dir* from *paths* (default: the bundled data).
+
+    The store is built in a temporary directory beside *store_dir* and renamed into place,
+    so a failed build leaves what was there untouched. Returns the data version. A server
+    serving the old store should be restarted afterwards.
+    """
+    store_dir = Path(store_dir)
+    files = data_files(paths)
+    if store_dir.exists() and not is_store(store_dir):
+        raise DataFileError(f"{store_dir}: exists and is not an Oxigraph store; not replacing it")
+    store_dir.parent.mkdir(parents=True, exist_ok=True)
+    building = Path(tempfile.mkdtemp(prefix=f".{store_dir.name}.building-", dir=store_dir.parent))
+    moved_in = False
+    try:
+        load_files(building, files)
+        version = data_version(files)
+        info = {
+            "data_version": version,
+            "graphs": {file.graph: file.path.name for file in files},
+        }
+        (building / STORE_INFO).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+        old = None
+        if store_dir.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{store_dir.name}.old-", dir=store_dir.parent))
+            store_dir.rename(old / "store")
+        building.rename(store_dir)
+        moved_in = True
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    finally:
+        if not moved_in:
+            shutil.rmtree(building, ignore_errors=True)
+    return version
+
+
+def is_store(path: Path) -> bool:
+    """Whether *path* looks like an Oxigraph (RocksDB) store directory."""
+    return path.is_dir() and (path / "CURRENT").is_file()
+
+
+def stored_version(store_dir: Path) -> str:
+    """The data version of an existing store (from its info file, or from its file list)."""
+    info = store_dir / STORE_INFO
+    if info.is_file():
+        try:
+            return str(json.loads(info.read_text(encoding="utf-8"))["data_version"])
+        except (ValueError, KeyError, TypeError):
+            log.warning("%s: unreadable, the data version falls back to the file list", info)
+    digest = hashlib.sha256()
+    for entry in sorted(store_dir.iterdir()):
+        if entry.is_file() and entry.name != "LOCK" and not entry.name.startswith("LOG"):
+            digest.update(f"{entry.name}:{entry.stat().st_size}\n".encode())
+    return digest.hexdigest()[:20]
+
+
+# ---------------------------------------------------------------------------
+# Worker processes
+# ---------------------------------------------------------------------------
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """forkserver where it exists (fast to start, safe beside threads), spawn elsewhere."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([worker_module.__name__])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+@dataclass(eq=False)
+class _Worker:
+    process: multiprocessing.process.BaseProcess
+    conn: Connection
+
+
+class WorkerPool:
+    """A fixed number of query workers; one whose query runs too long is killed and replaced."""
+
+    def __init__(self, store_path: str, size: int):
+        if size < 1:
+            raise ValueError("a worker pool needs at least one worker")
+        self.size = size
+        self._path = store_path
+        self._context = _context()
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._lock = threading.Lock()
+        self._workers: set[_Worker] = set()
+        self._closed = False
+        try:
+            for _ in range(size):
+                self._idle.put(self._start())
+        except StoreUnavailable:
+            self.close()
+            raise
+
+    def _start(self) -> _Worker:
+        parent, child = self._context.Pipe()
+        process = self._context.Process(
+            target=worker_module.serve,
+            args=(child, self._path),
+            name="coevidence-query-worker",
+            daemon=True,
+        )
+        process.start()
+        child.close()
+        message = None
+        try:
+            if parent.poll(WORKER_START_S):
+                message = parent.recv()
+        except (EOFError, OSError):
+            message = None
+        if message is None or message[0] != "ready":
+            process.kill()
+            process.join()
+            parent.close()
+            reason = message[1] if message else f"exit code {process.exitcode}"
+            raise StoreUnavailable(f"a query worker could not start: {reason}")
+        worker = _Worker(process, parent)
+        with self._lock:
+            self._workers.add(worker)
+        return worker
+
+    def run(self, request: tuple, timeout: float) -> tuple:
+        """Send *request* to an idle worker and wait at most *timeout* seconds for its answer."""
+        try:
+            worker = self._idle.get(timeout=timeout)
+        except queue.Empty:
+            raise StoreUnavailable(
+                f"all {self.size} query workers stayed busy for {timeout:g} s; try again shortly"
+            ) from None
+        try:
+            worker.conn.send(request)
+            if not worker.conn.poll(timeout):
+                self._retire(worker)
+                raise QueryTimeout(
+                    f"the query ran for longer than the time limit of {timeout:g} s and was stopped"
+                )
+            response = worker.conn.recv()
+        except (EOFError, OSError):
+            self._retire(worker)
+            raise StoreUnavailable("a query worker stopped unexpectedly; try again") from None
+        self._idle.put(worker)
+        return response
+
+    def _retire(self, worker: _Worker) -> None:
+        """Kill *worker* now (freeing its CPU) and start a replacement in the background."""
+        worker.process.kill()
+        with self._lock:
+            self._workers.discard(worker)
+            closed = self._closed
+        if not closed:
+            threading.Thread(target=self._replace, args=(worker,), daemon=True).start()
+
+    def _replace(self, old: _Worker) -> None:
+        old.process.join()
+        old.conn.close()
+        try:
+            new = self._start()
+        except StoreUnavailable as error:
+            log.error("could not replace a query worker: %s", error)
+            return
+        with self._lock:
+            closed = self._closed
+        if closed:
+            self._stop(new)
+        else:
+            self._idle.put(new)
+
+    def _stop(self, worker: _Worker) -> None:
+        worker.process.kill()
+        worker.process.join()
+        worker.conn.close()
+        with self._lock:
+            self._workers.discard(worker)
+
+    def status(self) -> dict[str, int]:
+        with self._lock:
+            alive = sum(1 for worker in self._workers if worker.process.is_alive())
+        return {"size": self.size, "alive": alive, "idle": self._idle.qsize()}
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            workers = list(self._workers)
+        for worker in workers:
+            self._stop(worker)
+
+
+# ---------------------------------------------------------------------------
+# The store
+# ---------------------------------------------------------------------------
+
+_SYNTAX_POSITION = re.compile(r"^error at (\d+):(\d+): ", re.IGNORECASE)
+
+
+def _syntax_message(message: str) -> str:
+    """pyoxigraph's 'error at 3:13: expected ...' as 'line 3, column 13: expected ...'."""
+    return _SYNTAX_POSITION.sub(lambda m: f"line {m.group(1)}, column {m.group(2)}: ", message)
+
+
+def _encode_binding(term: Identifier) -> tuple:
+    if isinstance(term, URIRef):
+        return (IRI, str(term))
+    if isinstance(term, BNode):
+        return (BNODE, str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return (LANG, str(term), term.language)
+        if term.datatype is not None and str(term.datatype) != XSD_STRING:
+            return (TYPED, str(term), str(term.datatype))
+        return (STRING, str(term))
+    raise TypeError(f"cannot bind a {type(term).__name__} in a query")
+
+
+class _Terms:
+    """Turns worker term tuples into rdflib terms, building each distinct term once."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple, Identifier] = {}
+
+    def __call__(self, term: tuple) -> Identifier:
+        try:
+            return self._cache[term]
+        except KeyError:
+            pass
+        kind = term[0]
+        if kind == IRI:
+            value: Identifier = URIRef(term[1])
+        elif kind == STRING:
+            value = Literal(term[1])
+        elif kind == LANG:
+            value = Literal(term[1], lang=term[2])
+        elif kind == TYPED:
+            value = Literal(term[1], datatype=URIRef(term[2]))
+        elif kind == BNODE:
+            value = BNode(term[1])
+        else:
+            raise StoreUnavailable("the result holds an RDF 1.2 triple term, which cannot be returned")
+        self._cache[term] = value
+        return value
+
+
+class OxigraphStore:
+    """The embedded store (see the module docstring). Use :meth:`load` or :meth:`open`."""
+
+    #: a query without a dataset of its own sees the union of the named graphs
+    union_default_graph = True
+
+    def __init__(self, store_dir: Path, *, version: str, description: str, workers: int,
+                 cleanup: tempfile.TemporaryDirectory | None = None):
+        self.description = description
+        self.store_dir = store_dir
+        self._version = version
+        self._cleanup = cleanup
+        try:
+            self._pool = WorkerPool(str(store_dir), workers)
+        except StoreUnavailable:
+            if cleanup is not None:
+                cleanup.cleanup()
+            raise
+
+    @classmethod
+    def load(cls, paths: Sequence[str | Path] | None = None, *, workers: int = 2) -> "OxigraphStore":
+        """Load *paths* (default: the bundled data) into a temporary on-disk store."""
+        files = data_files(paths)
+        temporary = tempfile.TemporaryDirectory(prefix="coevidence-store-")
+        try:
+            load_files(Path(temporary.name), files)
+        except DataFileError:
+            temporary.cleanup()
+            raise
+        names = ", ".join(file.path.name for file in files)
+        return cls(
+            Path(temporary.name),
+            version=data_version(files),
+            description=f"oxigraph (embedded; {names})",
+            workers=workers,
+            cleanup=temporary,
+        )
+
+    @classmethod
+    def open(cls, store_dir: str | Path, *, workers: int = 2) -> "OxigraphStore":
+        """Serve an existing store written by :func:`write_store`, read-only."""
+        store_dir = Path(store_dir)
+        if not is_store(store_dir):
+            raise DataFileError(
+                f"{store_dir}: not an Oxigraph store; write one with `coevidence build --store DIR`"
+            )
+        return cls(
+            store_dir,
+            version=stored_version(store_dir),
+            description=f"oxigraph (store {store_dir})",
+            workers=workers,
+        )
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        bindings: Mapping[str, Identifier] | None = None,
+        default_graph_uris: Sequence[str] = (),
+        named_graph_uris: Sequence[str] = (),
+        timeout: float,
+        max_rows: int,
+    ) -> QueryResult:
+        scan = scan_query(sparql)
+        check_keywords(scan)  # pyoxigraph would fetch a SERVICE URL: never let one reach it
+        protocol_dataset = bool(default_graph_uris or named_graph_uris)
+        request = (
+            sparql,
+            tuple((name, _encode_binding(term)) for name, term in (bindings or {}).items()),
+            list(default_graph_uris) if protocol_dataset else None,
+            list(named_graph_uris) if protocol_dataset else None,
+            not protocol_dataset and not scan.has_dataset_clause,
+            max_rows,
+        )
+        response = self._pool.run(request, timeout)
+        kind = response[0]
+        if kind == "bindings":
+            _, names, rows, truncated = response
+            variables = [Variable(name) for name in names]
+            term = _Terms()
+            return QueryResult(
+                "bindings",
+                variables=variables,
+                rows=[
+                    {variables[i]: term(value) for i, value in enumerate(row) if value is not None}
+                    for row in rows
+                ],
+                truncated=truncated,
+            )
+        if kind == "boolean":
+            return QueryResult("boolean", boolean=response[1])
+        if kind == "graph":
+            _, triples, truncated = response
+            term = _Terms()
+            graph = Graph()
+            for s, p, o in triples:
+                graph.add((term(s), term(p), term(o)))
+            return QueryResult("graph", graph=graph, truncated=truncated)
+        if kind == "syntax":
+            raise QuerySyntaxError(_syntax_message(response[1]))
+        if kind == "invalid":
+            raise QueryFailed(response[1])
+        raise StoreUnavailable(f"the query failed in the store: {response[1]}")
+
+    def data_version(self) -> str:
+        return self._version
+
+    def status(self) -> dict[str, int]:
+        """Worker counts: ``size`` configured, ``alive`` now, ``idle`` waiting for a query."""
+        return self._pool.status()
+
+    def close(self) -> None:
+        self._pool.close()
+        if self._cleanup is not None:
+            self._cleanup.cleanup()
+            self._cleanup = None
+
+    def __enter__(self) -> "OxigraphStore":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()

@@ -1,0 +1,97 @@
+"""`coevidence serve`: starts, prints its URL, stops cleanly; fails with exit 2 and one line."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+PILOTS = Path(__file__).parent / "data" / "pilots.ttl"
+
+
+def run_serve(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COEVIDENCE_")}
+    return subprocess.run(
+        [sys.executable, "-m", "coevidence", "serve", *args],
+        capture_output=True, text=True, timeout=timeout, env=env,
+    )
+
+
+def test_serve_prints_its_url_and_answers(start_server):
+    with start_server("--data", str(PILOTS), "--workers", "1") as server:
+        assert server.health()["workers"] == {"size": 1, "alive": 1, "idle": 1}
+        response = requests.get(server.url, params={"query": "ASK { ?s ?p ?o }"}, timeout=30)
+        assert response.json()["boolean"] is True
+        assert response.headers["Server"] == "coevidence"  # waitress, not the development server
+
+
+def test_serve_stops_cleanly_and_removes_its_temporary_store(start_server, tmp_path, monkeypatch):
+    env_tmp = tmp_path / "tmp"
+    env_tmp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(env_tmp))
+    with start_server("--data", str(PILOTS), "--workers", "1") as server:
+        assert any(p.name.startswith("coevidence-store-") for p in env_tmp.iterdir())
+        process = server.process
+    assert process.returncode == 0  # SIGTERM is a clean stop
+    assert not any(p.name.startswith("coevidence-store-") for p in env_tmp.iterdir())
+
+
+def test_missing_data_file_exits_2_with_one_line(tmp_path):
+    result = run_serve("--data", str(tmp_path / "missing.ttl"))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [f"coevidence serve: error: {tmp_path / 'missing.ttl'}: no such data file"]
+
+
+def test_data_that_does_not_parse_exits_2_naming_file_and_line(tmp_path):
+    broken = tmp_path / "broken.ttl"
+    broken.write_text("@prefix ex: <http://ex/> .\nex:a ex:b ex:c .\nex:d ex:e .\n")
+    result = run_serve("--data", str(broken))
+    assert result.returncode == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"coevidence serve: error: {broken}: ") and "line 3" in line
+    assert "Traceback" not in result.stderr
+
+
+def test_port_in_use_exits_2():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_serve("--data", str(PILOTS), "--workers", "1", "--port", str(port))
+    assert result.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--data", str(PILOTS), "--store", "x"], "choose one of --data, --store and --endpoint"),
+        (["--data", str(PILOTS), "--timeout", "0"], "setting SPARQL_TIMEOUT_S: '0.0' must be a number above 0"),
+        (["--data", str(PILOTS), "--workers", "0"], "setting WORKERS"),
+        (["--store", str(PILOTS.parent)], "not an Oxigraph store"),
+    ],
+)
+def test_bad_options_exit_2_with_a_message(args, message):
+    result = run_serve(*args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_serve_a_persistent_store(start_server, tmp_path):
+    from coevidence.server.stores.oxigraph import write_store
+
+    write_store([PILOTS], tmp_path / "store")
+    with start_server("--store", str(tmp_path / "store"), "--workers", "1") as server:
+        response = requests.get(
+            server.url,
+            params={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?p a <https://w3id.org/coevidence/ontology#Pilot> }"},
+            timeout=30,
+        )
+        assert response.json()["results"]["bindings"][0]["n"]["value"] == "3"

@@ -1,0 +1,123 @@
+"""The policy check: what is refused, what is not mistaken for a refused keyword."""
+
+from __future__ import annotations
+
+import pytest
+
+from coevidence.server import policy
+from coevidence.server.scan import scan_query
+from coevidence.server.stores import QueryRejected
+
+GRAPHS = frozenset({"https://w3id.org/coevidence/graph/pilots", "https://w3id.org/coevidence/graph/extra"})
+
+
+def refusal(query: str, **dataset) -> str:
+    with pytest.raises(QueryRejected) as caught:
+        policy.check(scan_query(query), GRAPHS, **dataset)
+    return str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("query", "keyword", "where"),
+    [
+        ("SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }", "SERVICE", "line 1, column 18"),
+        ("SELECT * WHERE {\n  service silent <http://x/> { ?s ?p ?o } }", "SERVICE", "line 2, column 3"),
+        ("INSERT DATA { <http://a> <http://b> <http://c> }", "INSERT", "line 1, column 1"),
+        ("DELETE WHERE { ?s ?p ?o }", "DELETE", "line 1, column 1"),
+        ("LOAD <http://127.0.0.1:9/data.ttl>", "LOAD", "line 1, column 1"),
+        ("CLEAR ALL", "CLEAR", "line 1, column 1"),
+        ("DROP GRAPH <http://g>", "DROP", "line 1, column 1"),
+        ("CREATE GRAPH <http://g>", "CREATE", "line 1, column 1"),
+        ("COPY <http://a> TO <http://b>", "COPY", "line 1, column 1"),
+        ("MOVE <http://a> TO <http://b>", "MOVE", "line 1, column 1"),
+        ("ADD <http://a> TO <http://b>", "ADD", "line 1, column 1"),
+        ("WITH <http://g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }", "WITH", "line 1, column 1"),
+        ("PREFIX ex: <http://ex/>\nSELECT * WHERE { ?s ?p ?o } ;\nINSERT DATA { ex:a ex:b ex:c }", "INSERT", "line 3, column 1"),
+        ("DEFINE input:grab-all \"yes\" SELECT * WHERE { ?s ?p ?o }", "DEFINE", "line 1, column 1"),
+    ],
+)
+def test_policy_refuses_updates_and_remote_keywords_naming_where(query, keyword, where):
+    message = refusal(query)
+    assert message.startswith(f"{keyword} ({where})")
+
+
+def test_policy_refuses_virtuoso_builtin_functions():
+    assert "bif:http_get (line 1, column 9)" in refusal('SELECT (bif:http_get("http://x/") AS ?y) WHERE {}')
+    message = refusal("SELECT (<http://www.openlinksw.com/schemas/bif#http_get>('x') AS ?y) WHERE {}")
+    assert "vendor built-in functions" in message
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        'SELECT * WHERE { ?s ?p "SERVICE <http://x/> { }" }',
+        "SELECT * WHERE { ?s ?p '''INSERT\nDATA''' }",
+        "SELECT * WHERE { ?s <http://example.org/service/load> ?o }",
+        "SELECT * WHERE { ?s ?p ?o } # SERVICE <http://x/> and DROP ALL",
+        "PREFIX service: <http://example.org/>\nSELECT * WHERE { ?s service:load ?o }",
+        "PREFIX ex: <http://example.org/>\nSELECT * WHERE { ?s ex:delete ?o ; ex:insert ?service }",
+        'SELECT * WHERE { ?s ?p "text"@load }',
+        "SELECT ?insert ?delete ?drop ?copy WHERE { ?insert ?delete ?drop . BIND(?drop AS ?copy) }",
+        "SELECT * WHERE { ?a ?b ?c FILTER(?c <?d && ?d > 3) }",
+        "SELECT * WHERE { _:load ?p ?o }",
+        'SELECT * WHERE { ?s ?p "escaped \\" quote, then SERVICE" }',
+    ],
+)
+def test_policy_lets_keywords_inside_strings_iris_comments_names_and_variables_through(query):
+    policy.check(scan_query(query), GRAPHS)
+
+
+def test_scan_finds_the_query_form_after_the_prologue():
+    assert scan_query("PREFIX select: <http://x/>\nBASE <http://b/>\n# ASK\nconstruct { } where { }").form == "CONSTRUCT"
+    assert scan_query("ASK { ?s ?p ?o }").form == "ASK"
+    assert scan_query("DESCRIBE <http://x>").form == "DESCRIBE"
+    assert scan_query("SELECT * WHERE { { SELECT ?s WHERE { ?s ?p ?o } } }").form == "SELECT"
+    assert scan_query("nonsense").form is None
+
+
+def test_unicode_escapes_cannot_hide_a_keyword():
+    # some engines decode \\u escapes before tokenising: "\\u0022" would close the string
+    query = 'SELECT * WHERE { ?s ?p "a\\u0022 . SERVICE <http://x/> { ?s ?p ?o } #" }'
+    assert refusal(query).startswith("SERVICE")
+    assert refusal("SELECT * WHERE { \\u0053ERVICE <http://x/> { } }").startswith("SERVICE")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * FROM <http://127.0.0.1:9/graph> WHERE { ?s ?p ?o }",
+        "SELECT * FROM NAMED <http://127.0.0.1:9/graph> WHERE { GRAPH ?g { ?s ?p ?o } }",
+        "PREFIX ex: <http://127.0.0.1:9/>\nSELECT * FROM ex:graph WHERE { ?s ?p ?o }",
+        "BASE <http://127.0.0.1:9/>\nSELECT * FROM <graph> WHERE { ?s ?p ?o }",
+    ],
+)
+def test_policy_refuses_from_outside_the_dataset(query):
+    message = refusal(query)
+    assert "http://127.0.0.1:9/graph" in message or "ex:graph" in message
+    assert "not in this dataset" in message
+    assert "line" in message and "column" in message
+
+
+def test_policy_refuses_from_that_cannot_be_resolved():
+    assert "cannot be resolved" in refusal("SELECT * FROM <relative> WHERE { ?s ?p ?o }")
+    assert "cannot be resolved" in refusal("SELECT * FROM nope:g WHERE { ?s ?p ?o }")
+
+
+def test_policy_accepts_from_naming_graphs_of_the_dataset():
+    policy.check(
+        scan_query(
+            "PREFIX graph: <https://w3id.org/coevidence/graph/>\n"
+            "SELECT * FROM graph:pilots FROM NAMED <https://w3id.org/coevidence/graph/extra> "
+            "WHERE { ?s ?p ?o }"
+        ),
+        GRAPHS,
+    )
+
+
+def test_policy_checks_the_protocol_dataset_parameters():
+    query = "SELECT * WHERE { ?s ?p ?o }"
+    message = refusal(query, default_graph_uris=["http://127.0.0.1:9/g"])
+    assert message.startswith("default-graph-uri <http://127.0.0.1:9/g>")
+    message = refusal(query, named_graph_uris=["http://127.0.0.1:9/g"])
+    assert message.startswith("named-graph-uri <http://127.0.0.1:9/g>")
+    policy.check(scan_query(query), GRAPHS, default_graph_uris=sorted(GRAPHS), named_graph_uris=sorted(GRAPHS))

@@ -1,0 +1,97 @@
+"""Nothing a query says makes the server connect anywhere: tested with a real listener.
+
+Every query below names a loopback listener; each must be refused before execution, and the
+listener must see no connection at all. A positive control shows the listener would see one
+if the engine got such a query.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import pyoxigraph
+import pytest
+import requests
+
+from coevidence.server.stores import QueryRejected
+
+PATIENCE_S = 30.0
+
+
+def settled_connections(listener) -> int:
+    """Connections made before now: send a probe, wait until it is counted, subtract it."""
+    before = listener.connections
+    with socket.create_connection(("127.0.0.1", listener.port), timeout=5) as probe:
+        probe.sendall(b"GET / HTTP/1.0\r\n\r\n")
+        probe.recv(100)
+    deadline = time.monotonic() + PATIENCE_S
+    while listener.connections <= before and time.monotonic() < deadline:
+        time.sleep(0.01)
+    listener.connections -= 1
+    return listener.connections
+
+
+def attacks(url: str) -> list[dict]:
+    """Requests (as query-string parameters) that would make a naive endpoint fetch *url*."""
+    return [
+        {"query": f"SELECT * WHERE {{ SERVICE <{url}sparql> {{ ?s ?p ?o }} }}"},
+        {"query": f"SELECT * WHERE {{ SERVICE SILENT <{url}sparql> {{ ?s ?p ?o }} }}"},
+        {"query": f"SELECT * WHERE {{ BIND(<{url}> AS ?e) SERVICE ?e {{ ?s ?p ?o }} }}"},
+        {"query": f"PREFIX x: <{url}>\nSELECT * WHERE {{ SERVICE x:sparql {{ ?s ?p ?o }} }}"},
+        {"query": f"SELECT * FROM <{url}data.ttl> WHERE {{ ?s ?p ?o }}"},
+        {"query": f"SELECT * FROM NAMED <{url}data.ttl> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"},
+        {"query": f"PREFIX x: <{url}>\nSELECT * FROM x:data.ttl WHERE {{ ?s ?p ?o }}"},
+        {"query": f"CONSTRUCT {{ ?s ?p ?o }} FROM <{url}data.ttl> WHERE {{ ?s ?p ?o }}"},
+        {"query": f"ASK FROM <{url}data.ttl> {{ ?s ?p ?o }}"},
+        {"query": f"LOAD <{url}data.ttl>"},
+        {"query": f"LOAD SILENT <{url}data.ttl> INTO GRAPH <http://g>"},
+        {"update": f"LOAD <{url}data.ttl>"},
+        {"query": "SELECT * WHERE { ?s ?p ?o }", "default-graph-uri": f"{url}data.ttl"},
+        {"query": "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }", "named-graph-uri": f"{url}data.ttl"},
+        {"query": f'SELECT * WHERE {{ \\u0053ERVICE <{url}sparql> {{ ?s ?p ?o }} }}'},
+        {"query": f'SELECT (bif:http_get("{url}x") AS ?page) WHERE {{}}'},
+    ]
+
+
+def test_the_listener_sees_what_the_engine_would_fetch(listener):
+    """Positive control: pyoxigraph itself does call a SERVICE URL (so the test can fail)."""
+    engine = pyoxigraph.Store()
+    with pytest.raises(OSError):
+        list(engine.query(f"SELECT * WHERE {{ SERVICE <{listener.url}sparql> {{ ?s ?p ?o }} }}"))
+    assert settled_connections(listener) >= 1
+
+
+def test_app_refuses_every_fetch_and_connects_nowhere(client, listener):
+    for params in attacks(listener.url):
+        response = client.get("/sparql", query_string=params)
+        assert response.status_code == 403, (params, response.get_data(as_text=True))
+        assert response.get_json()["error"]["title"] == "Query refused"
+        response = client.post("/sparql", data=params)
+        assert response.status_code == 403, params
+    assert settled_connections(listener) == 0
+
+
+def test_store_itself_refuses_service(store, listener):
+    """Defence in depth: the embedded store refuses SERVICE even when called directly."""
+    with pytest.raises(QueryRejected, match="SERVICE"):
+        store.query(f"SELECT * WHERE {{ SERVICE <{listener.url}> {{ ?s ?p ?o }} }}", timeout=5, max_rows=10)
+    assert settled_connections(listener) == 0
+
+
+def test_live_server_refuses_every_fetch_and_connects_nowhere(live_server, listener):
+    for params in attacks(listener.url):
+        response = requests.get(live_server.url, params=params, timeout=30)
+        assert response.status_code == 403, (params, response.text)
+        response = requests.post(live_server.url, data=params, timeout=30)
+        assert response.status_code == 403, params
+        if "query" in params and len(params) == 1:
+            response = requests.post(
+                live_server.url,
+                data=params["query"].encode(),
+                headers={"Content-Type": "application/sparql-query"},
+                timeout=30,
+            )
+            assert response.status_code == 403, params
+    assert settled_connections(listener) == 0
+    assert requests.get(live_server.base + "/health", timeout=10).status_code == 200
