@@ -262,7 +262,7 @@ CASES = (
     Case("pilot without country", remove((PILOT, COE.country, None)), (V("PilotShape", "coe:country", PILOT),), exactly=True),
     Case(
         "place in a country missing from the list",
-        replace(HULL, COE.country, COUNTRY["DEU"]),
+        replace(HULL, COE.country, COUNTRY["XKX"]),
         (V("PlaceShape", "coe:country", HULL),),
         exactly=True,
     ),
