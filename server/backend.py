@@ -8,6 +8,7 @@ store itself, once per data version.
 
 from __future__ import annotations
 
+import inspect
 import threading
 from dataclasses import dataclass
 
@@ -18,6 +19,8 @@ from coevidence.server.queries import load_query
 from coevidence.server.stores import Store, open_store
 
 STORE = "coevidence.store"
+#: whether the store's query() takes `accept` (and may hand back results already written)
+STORE_WRITES = "coevidence.store.writes"
 DATASET = "coevidence.dataset"
 _DATASET_LOCK = "coevidence.dataset.lock"
 #: more named graphs than this are not listed (nor usable in FROM)
@@ -51,12 +54,18 @@ def init_app(app: Flask) -> None:
             workers=app.config["WORKERS"],
         )
     app.extensions[STORE] = store
+    app.extensions[STORE_WRITES] = "accept" in inspect.signature(store.query).parameters
     app.extensions[DATASET] = None
     app.extensions[_DATASET_LOCK] = threading.Lock()
 
 
 def current_store() -> Store:
     return current_app.extensions[STORE]
+
+
+def store_writes() -> bool:
+    """Whether the current store can hand back results already written (``accept``)."""
+    return current_app.extensions[STORE_WRITES]
 
 
 def dataset_info() -> DatasetInfo:

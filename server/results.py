@@ -1,38 +1,31 @@
 """Result formats: which exist, how a request picks one, and how each is written.
 
 Solutions (SELECT) and booleans (ASK) are written as SPARQL 1.1 Query Results JSON, XML,
-CSV or TSV; graphs (CONSTRUCT, DESCRIBE) as Turtle, N-Triples, JSON-LD, RDF/XML, TriG or
-N-Quads. Both can also be shown as an HTML page (rendered by the view, from a template).
+CSV or TSV (by :mod:`.writers`); graphs (CONSTRUCT, DESCRIBE) as Turtle, N-Triples,
+JSON-LD, RDF/XML, TriG or N-Quads. Both can also be shown as an HTML page (rendered by the
+view, from a template). A result the store already wrote in the chosen format
+(``QueryResult.encoded``) is sent as it is.
 
 A request picks a format with ``format=<name>`` (for plain links) or, failing that, by its
 ``Accept`` header with q-values (werkzeug's ``best_match``); with no Accept header, the
 first format of the list wins (JSON for solutions, Turtle for graphs).
-
-CSV and TSV follow "SPARQL 1.1 Query Results CSV and TSV Formats": CSV gives IRIs and
-literals as bare text, TSV gives every term in N-Triples syntax. Neither defines ASK; as in
-Apache Jena, a boolean is written as one column named ``_askResult``.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from xml.sax.saxutils import escape, quoteattr
 
-from rdflib import BNode, Dataset, Graph, Literal, URIRef
-from rdflib.namespace import XSD
-from rdflib.term import Identifier
+from rdflib import Dataset, Graph, URIRef
 from werkzeug.datastructures import MIMEAccept
 
 from coevidence.ontology import bind_prefixes
+from coevidence.server import writers
 from coevidence.server.errors import Problem
 from coevidence.server.namespaces import FORMATS
 from coevidence.server.stores import QueryResult
+from coevidence.server.terms import from_rdflib
 
-SPARQL_RESULTS_XML_NS = "http://www.w3.org/2005/sparql-results#"
 SOLUTIONS = frozenset({"bindings", "boolean"})
 GRAPHS = frozenset({"graph"})
 
@@ -55,120 +48,19 @@ class Format:
         return f"{self.media_type}; charset=utf-8"
 
 
-# ---------------------------------------------------------------------------
-# Writers for solutions and booleans
-# ---------------------------------------------------------------------------
+def _solution_writer(media_type: str) -> Callable[[QueryResult], bytes]:
+    write_terms = writers.SOLUTION_WRITERS[media_type]
 
+    def write(result: QueryResult) -> bytes:
+        if media_type in result.encoded:
+            return result.encoded[media_type]
+        if result.kind == "boolean":
+            return write_terms((), (), bool(result.boolean))
+        rows = [tuple(from_rdflib(row.get(v)) for v in result.variables) for row in result.rows]
+        return write_terms([str(v) for v in result.variables], rows)
 
-def _json_term(term: Identifier) -> dict[str, str]:
-    if isinstance(term, URIRef):
-        return {"type": "uri", "value": str(term)}
-    if isinstance(term, BNode):
-        return {"type": "bnode", "value": str(term)}
-    value = {"type": "literal", "value": str(term)}
-    if term.language:
-        value["xml:lang"] = term.language
-    elif term.datatype is not None and term.datatype != XSD.string:
-        value["datatype"] = str(term.datatype)
-    return value
-
-
-def write_json(result: QueryResult) -> bytes:
-    if result.kind == "boolean":
-        document: dict = {"head": {}, "boolean": bool(result.boolean)}
-    else:
-        document = {
-            "head": {"vars": [str(v) for v in result.variables]},
-            "results": {
-                "bindings": [
-                    {str(var): _json_term(term) for var, term in row.items()} for row in result.rows
-                ]
-            },
-        }
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-def _xml_term(term: Identifier) -> str:
-    if isinstance(term, URIRef):
-        return f"<uri>{escape(str(term))}</uri>"
-    if isinstance(term, BNode):
-        return f"<bnode>{escape(str(term))}</bnode>"
-    if term.language:
-        attribute = f" xml:lang={quoteattr(term.language)}"
-    elif term.datatype is not None and term.datatype != XSD.string:
-        attribute = f" datatype={quoteattr(str(term.datatype))}"
-    else:
-        attribute = ""
-    return f"<literal{attribute}>{escape(str(term))}</literal>"
-
-
-def write_xml(result: QueryResult) -> bytes:
-    out = ['<?xml version="1.0" encoding="utf-8"?>\n', f'<sparql xmlns="{SPARQL_RESULTS_XML_NS}">\n']
-    if result.kind == "boolean":
-        out.append(f"<head/>\n<boolean>{'true' if result.boolean else 'false'}</boolean>\n")
-    else:
-        out.append("<head>")
-        out.extend(f"<variable name={quoteattr(str(v))}/>" for v in result.variables)
-        out.append("</head>\n<results>\n")
-        for row in result.rows:
-            out.append("<result>")
-            out.extend(
-                f"<binding name={quoteattr(str(var))}>{_xml_term(term)}</binding>"
-                for var, term in row.items()
-            )
-            out.append("</result>\n")
-        out.append("</results>\n")
-    out.append("</sparql>\n")
-    return "".join(out).encode("utf-8")
-
-
-def _csv_term(term: Identifier | None) -> str:
-    if term is None:
-        return ""
-    if isinstance(term, BNode):
-        return f"_:{term}"
-    return str(term)
-
-
-def write_csv(result: QueryResult) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    if result.kind == "boolean":
-        writer.writerow(["_askResult"])
-        writer.writerow(["true" if result.boolean else "false"])
-    else:
-        writer.writerow([str(v) for v in result.variables])
-        for row in result.rows:
-            writer.writerow([_csv_term(row.get(v)) for v in result.variables])
-    return buffer.getvalue().encode("utf-8")
-
-
-_NT_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"})
-
-
-def ntriples_term(term: Identifier | None) -> str:
-    """*term* in N-Triples syntax (the empty string for an unbound value)."""
-    if term is None:
-        return ""
-    if isinstance(term, URIRef):
-        return f"<{term}>"
-    if isinstance(term, BNode):
-        return f"_:{term}"
-    text = '"' + str(term).translate(_NT_ESCAPES) + '"'
-    if term.language:
-        return f"{text}@{term.language}"
-    if term.datatype is not None and term.datatype != XSD.string:
-        return f"{text}^^<{term.datatype}>"
-    return text
-
-
-def write_tsv(result: QueryResult) -> bytes:
-    if result.kind == "boolean":
-        return f"?_askResult\n{'true' if result.boolean else 'false'}\n".encode("utf-8")
-    lines = ["\t".join(f"?{v}" for v in result.variables)]
-    for row in result.rows:
-        lines.append("\t".join(ntriples_term(row.get(v)) for v in result.variables))
-    return ("\n".join(lines) + "\n").encode("utf-8")
+    write.__name__ = write_terms.__name__
+    return write
 
 
 # ---------------------------------------------------------------------------
@@ -176,8 +68,10 @@ def write_tsv(result: QueryResult) -> bytes:
 # ---------------------------------------------------------------------------
 
 
-def _graph_writer(rdflib_format: str, quads: bool = False) -> Callable[[QueryResult], bytes]:
+def _graph_writer(media_type: str, rdflib_format: str, quads: bool = False) -> Callable[[QueryResult], bytes]:
     def write(result: QueryResult) -> bytes:
+        if media_type in result.encoded:
+            return result.encoded[media_type]
         graph = bind_prefixes(result.graph if result.graph is not None else Graph())
         if quads:
             dataset = bind_prefixes(Dataset())
@@ -197,23 +91,24 @@ HTML = Format(("html",), "text/html", SOLUTIONS | GRAPHS, None, ("application/xh
 #: every format, machine formats first (the first of a kind is its default). The extra
 #: names are those other clients send (SPARQLWrapper sends format=turtle, rdf+xml, json-ld...).
 FORMATS_LIST: tuple[Format, ...] = (
-    Format(("json",), "application/sparql-results+json", SOLUTIONS, write_json,
+    Format(("json",), writers.JSON, SOLUTIONS, _solution_writer(writers.JSON),
            ("application/json",), FORMATS.SPARQL_Results_JSON),
-    Format(("xml",), "application/sparql-results+xml", SOLUTIONS, write_xml,
+    Format(("xml",), writers.XML, SOLUTIONS, _solution_writer(writers.XML),
            ("application/xml", "text/xml"), FORMATS.SPARQL_Results_XML),
-    Format(("csv",), "text/csv", SOLUTIONS, write_csv, (), FORMATS.SPARQL_Results_CSV),
-    Format(("tsv",), "text/tab-separated-values", SOLUTIONS, write_tsv, (), FORMATS.SPARQL_Results_TSV),
-    Format(("ttl", "turtle", "n3"), "text/turtle", GRAPHS, _graph_writer("turtle"),
+    Format(("csv",), writers.CSV, SOLUTIONS, _solution_writer(writers.CSV), (), FORMATS.SPARQL_Results_CSV),
+    Format(("tsv",), writers.TSV, SOLUTIONS, _solution_writer(writers.TSV), (), FORMATS.SPARQL_Results_TSV),
+    Format(("ttl", "turtle", "n3"), "text/turtle", GRAPHS, _graph_writer("text/turtle", "turtle"),
            ("application/x-turtle",), FORMATS.Turtle),
-    Format(("nt", "ntriples", "n-triples"), "application/n-triples", GRAPHS, _graph_writer("nt"),
-           (), FORMATS["N-Triples"]),
-    Format(("jsonld", "json-ld", "json"), "application/ld+json", GRAPHS, _graph_writer("json-ld"),
-           (), FORMATS["JSON-LD"]),
-    Format(("rdfxml", "rdf+xml", "rdf", "xml"), "application/rdf+xml", GRAPHS, _graph_writer("xml"),
-           (), FORMATS.RDF_XML),
-    Format(("trig",), "application/trig", GRAPHS, _graph_writer("trig", quads=True), (), FORMATS.TriG),
+    Format(("nt", "ntriples", "n-triples"), "application/n-triples", GRAPHS,
+           _graph_writer("application/n-triples", "nt"), (), FORMATS["N-Triples"]),
+    Format(("jsonld", "json-ld", "json"), "application/ld+json", GRAPHS,
+           _graph_writer("application/ld+json", "json-ld"), (), FORMATS["JSON-LD"]),
+    Format(("rdfxml", "rdf+xml", "rdf", "xml"), "application/rdf+xml", GRAPHS,
+           _graph_writer("application/rdf+xml", "xml"), (), FORMATS.RDF_XML),
+    Format(("trig",), "application/trig", GRAPHS, _graph_writer("application/trig", "trig", quads=True),
+           (), FORMATS.TriG),
     Format(("nq", "nquads", "n-quads"), "application/n-quads", GRAPHS,
-           _graph_writer("nquads", quads=True), (), FORMATS["N-Quads"]),
+           _graph_writer("application/n-quads", "nquads", quads=True), (), FORMATS["N-Quads"]),
     HTML,
 )
 

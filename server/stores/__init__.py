@@ -61,6 +61,11 @@ class QueryResult:
 
     ``truncated`` is True when the store stopped at ``max_rows`` (solutions or triples) and
     more were available: callers must tell the user, never drop rows silently.
+
+    ``encoded`` holds the result already written in a media type the caller asked for with
+    ``accept`` (see :meth:`Store.query`), for instance SPARQL JSON straight from the engine;
+    the store may then leave ``rows`` or ``graph`` empty and give their number in ``size``.
+    ``variables`` and ``boolean`` are always filled.
     """
 
     kind: ResultKind
@@ -69,8 +74,12 @@ class QueryResult:
     boolean: bool | None = None
     graph: Graph | None = None
     truncated: bool = False
+    encoded: dict[str, bytes] = field(default_factory=dict)
+    size: int | None = None
 
     def __len__(self) -> int:
+        if self.size is not None:
+            return self.size
         if self.kind == "bindings":
             return len(self.rows)
         if self.kind == "graph":
@@ -94,6 +103,7 @@ class Store(Protocol):
         named_graph_uris: Sequence[str] = (),
         timeout: float,
         max_rows: int,
+        accept: Sequence[str] = (),
     ) -> QueryResult:
         """Run one read-only query.
 
@@ -102,6 +112,11 @@ class Store(Protocol):
         ``named_graph_uris`` are the SPARQL Protocol dataset parameters. The query is
         stopped after ``timeout`` seconds (:class:`QueryTimeout`); at most ``max_rows``
         solutions or triples come back (``truncated`` says whether more existed).
+
+        ``accept`` (optional for a store to support; the server checks its signature) lists
+        media types the caller can send on as they are, best first: a store that can write
+        the result in one of them may return it in ``QueryResult.encoded`` instead of as
+        rdflib terms, which saves building and re-serialising them.
         """
         ...
 

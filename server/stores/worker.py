@@ -1,19 +1,23 @@
-"""The query worker: a process that opens the on-disk store read-only and runs queries.
+"""The query worker: a process that holds the dataset and runs queries on it.
+
+The dataset comes from a *source*: ``("files", [(path, format, graph), ...])`` loads the
+files into an in-memory store (the fastest to query: several times faster than RocksDB for
+joins), ``("store", path)`` opens an on-disk store read-only (for data too large to load
+at every start).
 
 Queries run here, not in the web server, because pyoxigraph cannot stop a query once it has
 started: a query past its deadline gets its whole worker killed (see
 :class:`coevidence.server.stores.oxigraph.WorkerPool`). Messages on the pipe are small
-tuples of strings, so pickling them costs little:
+tuples of strings (terms as in :mod:`coevidence.server.terms`), so pickling them costs little:
 
-request  ``(sparql, substitutions, default_graphs, named_graphs, union, max_rows)``
+request  ``(sparql, substitutions, default_graphs, named_graphs, union, max_rows, accept)``
          (``substitutions`` a tuple of ``(name, term)``; the graph lists ``None`` when the
-         protocol did not give them)
+         protocol did not give them; ``accept`` media types the caller can send as they are)
 response ``("bindings", names, rows, truncated)`` / ``("boolean", value)`` /
-         ``("graph", triples, truncated)`` / ``("syntax", message)`` (the query does not parse) /
-         ``("invalid", message)`` (it cannot be evaluated) / ``("failed", message)`` (I/O)
-
-A term is a tuple: ``(IRI, value)``, ``(BNODE, label)``, ``(STRING, lexical)``,
-``(LANG, lexical, tag)``, ``(TYPED, lexical, datatype)`` or ``(TRIPLE, s, p, o)``.
+         ``("graph", triples, truncated)`` / ``("encoded", kind, names, boolean, media_type,
+         body, size, truncated)`` (the result written in one of ``accept``) /
+         ``("syntax", message)`` (the query does not parse) / ``("invalid", message)`` (it
+         cannot be evaluated) / ``("failed", message)`` (input/output)
 """
 
 from __future__ import annotations
@@ -23,45 +27,58 @@ from multiprocessing.connection import Connection
 
 import pyoxigraph as ox
 
-IRI, BNODE, STRING, LANG, TYPED, TRIPLE = range(6)
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+from coevidence.ontology import PREFIXES
+from coevidence.server.terms import from_oxigraph, to_oxigraph
+from coevidence.server.writers import GRAPH_FORMATS, SOLUTION_WRITERS
 
 
-def encode(term) -> tuple:
-    """A pyoxigraph term as a plain tuple."""
-    if type(term) is ox.NamedNode:
-        return (IRI, term.value)
-    if type(term) is ox.Literal:
-        if term.language:
-            return (LANG, term.value, term.language)
-        datatype = term.datatype.value
-        if datatype == XSD_STRING:
-            return (STRING, term.value)
-        return (TYPED, term.value, datatype)
-    if type(term) is ox.BlankNode:
-        return (BNODE, term.value)
-    return (TRIPLE, encode(term.subject), encode(term.predicate), encode(term.object))
+def _solutions(result: ox.QuerySolutions, max_rows: int) -> tuple[list[str], list[tuple], bool]:
+    names = [variable.value for variable in result.variables]
+    rows = []
+    for solution in result:
+        if len(rows) == max_rows:
+            return names, rows, True
+        rows.append(tuple(None if t is None else from_oxigraph(t) for t in solution))
+    return names, rows, False
 
 
-def decode(term: tuple):
-    """A plain tuple as a pyoxigraph term (for substitutions)."""
-    kind = term[0]
-    if kind == IRI:
-        return ox.NamedNode(term[1])
-    if kind == BNODE:
-        return ox.BlankNode(term[1])
-    if kind == STRING:
-        return ox.Literal(term[1])
-    if kind == LANG:
-        return ox.Literal(term[1], language=term[2])
-    if kind == TYPED:
-        return ox.Literal(term[1], datatype=ox.NamedNode(term[2]))
-    return ox.Triple(decode(term[1]), decode(term[2]), decode(term[3]))
+def _triples(result: ox.QueryTriples, max_rows: int) -> tuple[list[ox.Triple], bool]:
+    triples = []
+    for triple in result:
+        if len(triples) == max_rows:
+            return triples, True
+        triples.append(triple)
+    return triples, False
+
+
+def _answer(result, max_rows: int, accept: tuple[str, ...]) -> tuple:
+    if isinstance(result, ox.QueryBoolean):
+        value = bool(result)
+        for media_type in accept:
+            if media_type in SOLUTION_WRITERS:
+                body = SOLUTION_WRITERS[media_type]((), (), value)
+                return ("encoded", "boolean", [], value, media_type, body, 1, False)
+        return ("boolean", value)
+    if isinstance(result, ox.QuerySolutions):
+        names, rows, truncated = _solutions(result, max_rows)
+        for media_type in accept:
+            if media_type in SOLUTION_WRITERS:
+                body = SOLUTION_WRITERS[media_type](names, rows)
+                return ("encoded", "bindings", names, None, media_type, body, len(rows), truncated)
+        return ("bindings", names, rows, truncated)
+    triples, truncated = _triples(result, max_rows)
+    for media_type in accept:
+        if media_type in GRAPH_FORMATS:
+            rdf_format = getattr(ox.RdfFormat, GRAPH_FORMATS[media_type])
+            body = ox.serialize(triples, format=rdf_format, prefixes=PREFIXES)
+            return ("encoded", "graph", [], None, media_type, body, len(triples), truncated)
+    encoded = [(from_oxigraph(t.subject), from_oxigraph(t.predicate), from_oxigraph(t.object)) for t in triples]
+    return ("graph", encoded, truncated)
 
 
 def run(store: ox.Store, request: tuple) -> tuple:
     """Run one request on *store* and build the response message."""
-    sparql, substitutions, default_graphs, named_graphs, union, max_rows = request
+    sparql, substitutions, default_graphs, named_graphs, union, max_rows, accept = request
     options: dict = {}
     if default_graphs is not None:
         options["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
@@ -70,25 +87,9 @@ def run(store: ox.Store, request: tuple) -> tuple:
     if union:
         options["use_default_graph_as_union"] = True
     if substitutions:
-        options["substitutions"] = {ox.Variable(name): decode(t) for name, t in substitutions}
+        options["substitutions"] = {ox.Variable(name): to_oxigraph(t) for name, t in substitutions}
     try:
-        result = store.query(sparql, **options)
-        if isinstance(result, ox.QueryBoolean):
-            return ("boolean", bool(result))
-        if isinstance(result, ox.QuerySolutions):
-            names = [variable.value for variable in result.variables]
-            rows = []
-            for solution in result:
-                if len(rows) == max_rows:
-                    return ("bindings", names, rows, True)
-                rows.append(tuple(None if t is None else encode(t) for t in solution))
-            return ("bindings", names, rows, False)
-        triples = []
-        for triple in result:
-            if len(triples) == max_rows:
-                return ("graph", triples, True)
-            triples.append((encode(triple.subject), encode(triple.predicate), encode(triple.object)))
-        return ("graph", triples, False)
+        return _answer(store.query(sparql, **options), max_rows, accept)
     except SyntaxError as error:
         return ("syntax", str(error))
     except (RuntimeError, ValueError, TypeError) as error:
@@ -97,12 +98,39 @@ def run(store: ox.Store, request: tuple) -> tuple:
         return ("failed", str(error))
 
 
-def serve(conn: Connection, store_path: str) -> None:
-    """The worker process: open the store, say ready, then answer requests until told to stop."""
+class LoadError(Exception):
+    """A data file does not parse or cannot be read; the message begins with its path."""
+
+
+def open_source(source: tuple) -> ox.Store:
+    """The store a *source* describes (see the module docstring)."""
+    kind, value = source
+    if kind == "store":
+        return ox.Store.read_only(value)
+    store = ox.Store()
+    for path, rdf_format, graph in value:
+        try:
+            store.bulk_load(path=path, format=getattr(ox.RdfFormat, rdf_format), to_graph=ox.NamedNode(graph))
+        except SyntaxError as error:
+            raise LoadError(f"{path}: {error}") from None
+        except OSError as error:
+            raise LoadError(f"{path}: cannot be read: {error}") from None
+    return store
+
+
+def serve(conn: Connection, source: tuple) -> None:
+    """The worker process: open the source, say ready, then answer requests until told to stop.
+
+    Says ``("datafile", message)`` when a data file does not parse or cannot be read, and
+    ``("failed", message)`` when an on-disk store cannot be opened.
+    """
     try:
-        store = ox.Store.read_only(store_path)
+        store = open_source(source)
+    except LoadError as error:
+        conn.send(("datafile", str(error)))
+        return
     except OSError as error:
-        conn.send(("failed", f"cannot open the store {store_path}: {error}"))
+        conn.send(("failed", f"cannot open the store {source[1]}: {error}"))
         return
     conn.send(("ready", os.getpid()))
     while True:

@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -30,15 +31,35 @@ def test_serve_prints_its_url_and_answers(start_server):
         assert response.headers["Server"] == "coevidence"  # waitress, not the development server
 
 
-def test_serve_stops_cleanly_and_removes_its_temporary_store(start_server, tmp_path, monkeypatch):
-    env_tmp = tmp_path / "tmp"
-    env_tmp.mkdir()
-    monkeypatch.setenv("TMPDIR", str(env_tmp))
-    with start_server("--data", str(PILOTS), "--workers", "1") as server:
-        assert any(p.name.startswith("coevidence-store-") for p in env_tmp.iterdir())
+def descendants(pid: int) -> set[int]:
+    """Every process below *pid* (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+def test_serve_stops_cleanly_with_its_workers(start_server):
+    with start_server("--data", str(PILOTS), "--workers", "2") as server:
+        below = descendants(server.process.pid)
+        assert len(below) >= 2  # the two workers (and the process that forks them)
         process = server.process
     assert process.returncode == 0  # SIGTERM is a clean stop
-    assert not any(p.name.startswith("coevidence-store-") for p in env_tmp.iterdir())
+    deadline = time.monotonic() + 30
+    while any(Path(f"/proc/{pid}").exists() for pid in below) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(Path(f"/proc/{pid}").exists() for pid in below)
 
 
 def test_missing_data_file_exits_2_with_one_line(tmp_path):

@@ -238,3 +238,42 @@ def test_html_form_for_browsers_without_a_query(client):
     graphs = [code.get_text() for code in page.select("table code")]
     assert "https://w3id.org/coevidence/graph/pilots" in graphs
     assert not page.select("script[src], link[href^=http]")  # nothing from a CDN
+
+
+# -- the two ways a result is written ------------------------------------------------------
+
+
+def _parsed(fmt_name: str, data: bytes):
+    if fmt_name in ("json", "xml", "csv", "tsv"):
+        result = Result.parse(io.BytesIO(data), format=fmt_name)
+        if result.type == "ASK":
+            return result.askAnswer
+        return sorted(tuple(row) for row in result), [str(v) for v in result.vars]
+    rdflib_format = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "rdfxml": "xml",
+                     "trig": "trig", "nq": "nquads"}[fmt_name]
+    dataset = Dataset().parse(data=data, format=rdflib_format)
+    graph = Graph()
+    for s, p, o, _ in dataset.quads((None, None, None, None)):
+        graph.add((s, p, o))
+    return to_isomorphic(graph)
+
+
+@pytest.mark.parametrize(
+    ("query", "fmt_name"),
+    [(ACTORS, name) for name in ("json", "xml", "csv", "tsv")]
+    + [(f"ASK {{ ?p <{COE.pilotNumber}> 3 }}", name) for name in ("json", "xml", "csv", "tsv")]
+    + [(PILOT_GRAPH, name) for name in ("ttl", "nt", "jsonld", "rdfxml", "trig", "nq")],
+)
+def test_engine_written_and_rdflib_written_results_mean_the_same(store, query, fmt_name):
+    """The worker writes results itself when asked (`accept`); the web layer writes the same
+    formats from rdflib terms (a remote store's results): both must mean the same."""
+    from coevidence.server.results import FORMATS_LIST
+
+    result_format = next(f for f in FORMATS_LIST if f.name == fmt_name)
+    written = store.query(query, timeout=5, max_rows=100, accept=(result_format.media_type,))
+    assert result_format.media_type in written.encoded
+    as_terms_result = store.query(query, timeout=5, max_rows=100)
+    assert not as_terms_result.encoded
+    assert len(written) == len(as_terms_result)
+    assert _parsed(fmt_name, written.encoded[result_format.media_type]) == _parsed(
+        fmt_name, result_format.write(as_terms_result))

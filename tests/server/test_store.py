@@ -137,13 +137,21 @@ def test_data_version_follows_the_content(tmp_path):
         assert changed.data_version() != first
 
 
-def test_temporary_store_is_removed_on_close():
-    loaded = OxigraphStore.load([PILOTS], workers=1)
-    directory = loaded.store_dir
-    assert directory.is_dir()
+def test_close_stops_every_worker():
+    loaded = OxigraphStore.load([PILOTS], workers=2)
+    processes = [worker.process for worker in loaded._pool._workers]
+    assert len(processes) == 2 and all(p.is_alive() for p in processes)
     loaded.close()
     loaded.close()  # twice is fine
-    assert not directory.exists()
+    assert not any(p.is_alive() for p in processes)
+    assert loaded.status()["alive"] == 0
+
+
+def test_data_that_does_not_parse_is_a_data_file_error_naming_file_and_line(tmp_path):
+    broken = tmp_path / "broken.ttl"
+    broken.write_text("@prefix ex: <http://ex/> .\nex:a ex:b ex:c .\nex:d ex:e .\n")
+    with pytest.raises(DataFileError, match=rf"^{broken}: .*line 3"):
+        OxigraphStore.load([broken], workers=2)
 
 
 @pytest.mark.parametrize(
