@@ -15,6 +15,7 @@ import shutil
 import sys
 import tempfile
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from rdflib import BNode, Graph, URIRef
@@ -26,6 +27,7 @@ import coevidence
 from coevidence.ingest.mapping import add_build, build_iri, map_records
 from coevidence.ingest.readers import Origin, SourceFiles, read_sources
 from coevidence.ingest.records import IngestError, Vocabularies, parse_sources
+from coevidence.ingest.validation import Triples
 from coevidence.ontology import bind_prefixes, vocabulary_graph
 
 FORMATS = {".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld"}
@@ -37,14 +39,23 @@ class BuildFailed(Exception):
 
 @dataclass
 class Built:
-    """What a build produced: the graph (None when the input has errors), the errors, and where
-    each record was entered (to point validation problems back at their rows)."""
+    """What a build produced: the triples (None when the input has errors), the errors, and
+    where each record was entered (to point validation problems back at their rows)."""
 
-    graph: Graph | None
+    triples: Triples | None
     errors: list[IngestError] = field(default_factory=list)
     origins: dict[URIRef, Origin] = field(default_factory=dict)
     digest: str = ""
     records: int = 0
+
+    @cached_property
+    def graph(self) -> Graph | None:
+        """The triples as an rdflib graph with the project's prefixes (built on first use)."""
+        if self.triples is None:
+            return None
+        graph = bind_prefixes(Graph())
+        graph.addN((s, p, o, graph) for s, p, o in self.triples.list)
+        return graph
 
 
 def source_digest(files: SourceFiles) -> str:
@@ -103,13 +114,13 @@ def build_graph(sources: list[Path], *, vocabularies: Vocabularies | None = None
     if errors:
         return Built(None, errors, digest=digest)
 
-    graph = bind_prefixes(Graph())
-    build = add_build(graph, digest, coevidence.__version__)
+    triples: list = []
+    build = add_build(triples, digest, coevidence.__version__)
     with _progress_bar(len(parsed.records), "row", "mapping") as bar:
-        map_records(parsed.records, vocabularies, build, graph, progress=bar.update)
-    graph += passthrough
+        map_records(parsed.records, vocabularies, build, triples, progress=bar.update)
+    triples.extend(passthrough.triples((None, None, None)))
     origins = {record.iri: record.origin for record in parsed.records}
-    return Built(graph, [], origins, digest, len(parsed.records))
+    return Built(Triples(dict.fromkeys(triples)), [], origins, digest, len(parsed.records))
 
 
 # ---------------------------------------------------------------------------

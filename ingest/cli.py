@@ -83,14 +83,14 @@ def build(sources: tuple[Path, ...], output: Path, fmt: str | None, store: Path 
         built: Built = build_graph(list(sources))
     except BuildFailed as error:
         _fail(str(error))
-    if built.graph is None:
+    if built.triples is None:
         for error in built.errors:
             click.echo(str(error), err=True)
         count = len(built.errors)
         click.echo(f"{count} error{'s' if count != 1 else ''} in the input; nothing written", err=True)
         sys.exit(EXIT_INVALID)
     try:
-        result = validate_graph(built.graph, jobs=jobs, engine=engine)
+        result = validate_graph(built.triples, jobs=jobs, engine=engine)
     except ValidationFailed as error:
         _fail(f"validation could not run: {error}")
     for problem in result.problems:
@@ -106,7 +106,7 @@ def build(sources: tuple[Path, ...], output: Path, fmt: str | None, store: Path 
     except BuildFailed as error:
         _fail(str(error))
     warnings = f", {counts['Warning']} warning(s)" if counts["Warning"] else ""
-    click.echo(f"wrote {output}: {len(built.graph)} triples from {built.records} records{warnings}", err=True)
+    click.echo(f"wrote {output}: {len(built.triples)} triples from {built.records} records{warnings}", err=True)
 
 
 @click.command()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, XSD
 
 from coevidence.ingest.records import PartialDate, Record, Ref, Vocabularies
@@ -110,22 +110,23 @@ def build_iri(digest: str) -> URIRef:
     return ID[f"build/{digest}"]
 
 
-def add_build(graph: Graph, digest: str, version: str) -> URIRef:
+def add_build(sink: list, digest: str, version: str) -> URIRef:
+    """Append the triples of the build node to *sink*; return its IRI."""
     build = build_iri(digest)
-    graph.add((build, RDF.type, COE.Build))
-    graph.add((build, RDFS.label, Literal(f"build {digest[:12]} by coevidence {version}")))
-    graph.add((build, COE.softwareVersion, Literal(version)))
-    graph.add((build, COE.sourceDigest, Literal(digest)))
+    sink.append((build, RDF.type, COE.Build))
+    sink.append((build, RDFS.label, Literal(f"build {digest[:12]} by coevidence {version}")))
+    sink.append((build, COE.softwareVersion, Literal(version)))
+    sink.append((build, COE.sourceDigest, Literal(digest)))
     return build
 
 
 class Mapper:
-    """Turns records into triples on one graph; labels of claims name what they link."""
+    """Turns records into triples appended to one list; labels of claims name what they link."""
 
-    def __init__(self, records: list[Record], vocabularies: Vocabularies, build: URIRef, graph: Graph):
+    def __init__(self, records: list[Record], vocabularies: Vocabularies, build: URIRef, sink: list):
         self.vocabularies = vocabularies
         self.build = build
-        self.graph = graph
+        self.emit = sink.append
         self.by_key: dict[tuple[str, str], Record] = {(r.table, r.key): r for r in records}
 
     # -- labels ------------------------------------------------------------
@@ -171,82 +172,79 @@ class Mapper:
     # -- triples -----------------------------------------------------------
 
     def add(self, record: Record) -> None:
-        g = self.graph
+        g = self.emit
         table = TABLES_BY_NAME[record.table]
         subject = record.iri
         kind = record.get("kind")
         cls = GROUP_KINDS[kind] if record.table == "groups" and kind else table.ontology_class
-        g.add((subject, RDF.type, COE[cls]))
+        g((subject, RDF.type, COE[cls]))
         if record.table == "sources" and record.get("publication_of") is not None:
-            g.add((subject, RDF.type, COE.Publication))
+            g((subject, RDF.type, COE.Publication))
         if record.table == "sources":
-            g.add((subject, COE.sourceKey, Literal(record.key)))
+            g((subject, COE.sourceKey, Literal(record.key)))
         label = record.get("title") or record.get("name") or self.claim_label(record) or record.key
-        g.add((subject, RDFS.label, Literal(str(label))))
+        g((subject, RDFS.label, Literal(str(label))))
         if record.table in TITLED:
-            g.add((subject, DCTERMS.title, Literal(str(record.get("title")))))
+            g((subject, DCTERMS.title, Literal(str(record.get("title")))))
         if record.get("acronym"):
-            g.add((subject, SKOS.altLabel, Literal(str(record.get("acronym")))))
+            g((subject, SKOS.altLabel, Literal(str(record.get("acronym")))))
         for column, predicate in PREDICATES.get(record.table, {}).items():
             for value in record.many(column):
                 obj = literal(value)
                 if predicate in (FOAF.page, FOAF.homepage):
                     obj = URIRef(str(value))
-                g.add((subject, predicate, obj))
+                g((subject, predicate, obj))
         for (table_name, column), predicate in INVERSE.items():
             if table_name == record.table:
                 for value in record.many(column):
-                    g.add((literal(value), predicate, subject))
+                    g((literal(value), predicate, subject))
         self.add_sources(record, subject, claim=table.claim)
         row = URIRef(f"{subject}/row")
-        g.add((subject, COE.enteredIn, row))
-        g.add((row, RDF.type, COE.SourceRow))
-        g.add((row, COE.file, Literal(record.origin.name)))
-        g.add((row, COE.sheet, Literal(record.origin.sheet)))
-        g.add((row, COE.row, Literal(record.origin.row, datatype=XSD.integer)))
-        g.add((subject, PROV.wasGeneratedBy, self.build))
+        g((subject, COE.enteredIn, row))
+        g((row, RDF.type, COE.SourceRow))
+        g((row, COE.file, Literal(record.origin.name)))
+        g((row, COE.sheet, Literal(record.origin.sheet)))
+        g((row, COE.row, Literal(record.origin.row, datatype=XSD.integer)))
+        g((subject, PROV.wasGeneratedBy, self.build))
 
     def add_sources(self, record: Record, subject: URIRef, claim: bool) -> None:
-        g = self.graph
+        g = self.emit
         sources = record.many("sources")
         for source in sources:
-            g.add((subject, PROV.wasDerivedFrom, source.iri))
+            g((subject, PROV.wasDerivedFrom, source.iri))
         if not claim:
             return
         for n, source in enumerate(sources, start=1):
             evidence = URIRef(f"{subject}/evidence/{n}")
-            g.add((subject, COE.evidence, evidence))
-            g.add((evidence, RDF.type, COE.Evidence))
-            g.add((evidence, PROV.entity, source.iri))
-            g.add((evidence, OA.hasSource, source.iri))
+            g((subject, COE.evidence, evidence))
+            g((evidence, RDF.type, COE.Evidence))
+            g((evidence, PROV.entity, source.iri))
+            g((evidence, OA.hasSource, source.iri))
             if n == 1:
                 if record.get("quote"):
                     selector = URIRef(f"{evidence}/quote")
-                    g.add((evidence, OA.hasSelector, selector))
-                    g.add((selector, RDF.type, OA.TextQuoteSelector))
-                    g.add((selector, OA.exact, Literal(str(record.get("quote")))))
+                    g((evidence, OA.hasSelector, selector))
+                    g((selector, RDF.type, OA.TextQuoteSelector))
+                    g((selector, OA.exact, Literal(str(record.get("quote")))))
                 if record.get("locator"):
-                    g.add((evidence, COE.locator, Literal(str(record.get("locator")))))
+                    g((evidence, COE.locator, Literal(str(record.get("locator")))))
         if record.get("confidence") is not None:
-            g.add((subject, COE.confidence, record.get("confidence")))
+            g((subject, COE.confidence, record.get("confidence")))
 
 
-def map_records(records: list[Record], vocabularies: Vocabularies, build: URIRef, graph: Graph | None = None, progress=None) -> Graph:
-    """Add the triples of *records* to *graph* (a new one by default) and return it.
+def map_records(records: list[Record], vocabularies: Vocabularies, build: URIRef, sink: list | None = None, progress=None) -> list:
+    """Append the triples of *records* to *sink* (a new list by default) and return it.
 
-    ``progress`` (optional) is called with the number of records done, every thousand records.
+    Triples are plain tuples (an rdflib graph is built only to write them out), appended in
+    record order. ``progress`` (optional) is called with the number of records done, every
+    thousand records.
     """
-    graph = Graph() if graph is None else graph
-    mapper = Mapper(records, vocabularies, build, graph)
+    sink = [] if sink is None else sink
+    mapper = Mapper(records, vocabularies, build, sink)
     for done, record in enumerate(records, start=1):
         mapper.add(record)
         if progress is not None and done % 1000 == 0:
             progress(1000)
     if progress is not None and len(records) % 1000:
         progress(len(records) % 1000)
-    return graph
-
-
-def has_entity_blank_nodes(graph: Graph) -> bool:
-    """True when a typed node of *graph* is a blank node (entities must have IRIs)."""
-    return any(isinstance(s, BNode) for s in graph.subjects(RDF.type, None))
+    return sink

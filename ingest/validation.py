@@ -1,18 +1,19 @@
 """Validate a large graph fast: each pilot's own subgraph, in parallel, with the same result.
 
-The graph is split into *chunks*. Every node that is a subject belongs to exactly one chunk:
-a pilot, its claims (``coe:pilot``), and what only they point to (their evidence nodes,
-quotes, measures and rows, and the actors, sources and places no other pilot uses) go
-together; everything else (projects, national contexts, shared sources, the build...)
-forms the shared part. A chunk's graph holds
+The graph is split into *chunks*. Every node belongs to exactly one chunk: a pilot, its
+claims (``coe:pilot``), and what only they point to (their evidence nodes, quotes, measures
+and rows, and the actors, sources and places no other pilot uses) go together, pilots being
+dealt out to the chunks in order; everything else (projects, national contexts, shared
+sources, the build...) forms the shared part, which rides with the first chunk. A chunk's
+graph holds
 
 * every triple whose subject it owns,
 * every triple that points *to* a node it owns with a predicate the shapes follow backwards
   (``sh:inversePath``), and
 * every triple about a node one step away from those,
 
-which is all a node shape with paths of that depth can see. Each chunk is validated with
-:func:`coevidence.shapes.validate` (shapes loaded once per worker process) and only the
+which is all a node shape with paths of that depth can see. Each chunk is validated by an
+engine (shapes loaded once per worker process) and only the
 problems about the nodes it owns are kept, so every problem is reported exactly once and
 the merged result equals one plain ``validate`` of the whole graph. Shapes this reasoning
 does not cover (SPARQL constraints, transitive paths) make :func:`validate_graph` fall back
@@ -36,7 +37,55 @@ from coevidence.shapes import validate as validate_with_pyshacl
 
 ENGINES = ("pyshacl", "turbo")
 SHARED = -1  # the chunk of nodes that belong to no single pilot
+TRIPLES_PER_CHUNK = 200_000
 UNSUPPORTED_SHAPES = (SH.sparql, SH.select, SH.ask, SH.zeroOrMorePath, SH.oneOrMorePath, SH.target)
+
+
+Triple = tuple[Node, Node, Node]
+
+
+class Triples:
+    """A graph as a plain list of triples with an index by subject: what validation needs,
+    at a fraction of the cost of building an rdflib graph."""
+
+    def __init__(self, triples: Iterable[Triple]):
+        self.list: list[Triple] = list(triples)
+        self.by_subject: dict[Node, list[Triple]] = defaultdict(list)
+        for triple in self.list:
+            self.by_subject[triple[0]].append(triple)
+
+    @classmethod
+    def of(cls, data: Graph | Triples | Iterable[Triple]) -> Triples:
+        if isinstance(data, Triples):
+            return data
+        if isinstance(data, Graph):
+            return cls(data.triples((None, None, None)))
+        return cls(data)
+
+    def __len__(self) -> int:
+        return len(self.list)
+
+    def about(self, node: Node) -> list[Triple]:
+        return self.by_subject.get(node, [])
+
+    def objects(self, subject: Node, predicate: Node):
+        return (o for _, p, o in self.by_subject.get(subject, ()) if p == predicate)
+
+    def graph(self) -> Graph:
+        graph = Graph()
+        graph.addN((s, p, o, graph) for s, p, o in self.list)
+        return graph
+
+
+class _Labels:
+    """Label lookups (``objects(node, predicate)``) over the data, then the background."""
+
+    def __init__(self, data, background: Graph):
+        self.data, self.background = data, background
+
+    def objects(self, subject, predicate):
+        yield from self.data.objects(subject, predicate)
+        yield from self.background.objects(subject, predicate)
 
 
 # ---------------------------------------------------------------------------
@@ -48,7 +97,12 @@ _SEVERITY_NAMES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "I
 
 
 class TurboEngine:
-    """pyshacl-turbo's compiled shapes, loaded once, answering like :func:`coevidence.shapes.validate`."""
+    """pyshacl-turbo's compiled shapes, loaded once, answering like :func:`coevidence.shapes.validate`.
+
+    The data goes to the Rust engine as interned terms straight from the triples (no copy into
+    another rdflib graph); the report is read back into :class:`Problem` records the way
+    :mod:`coevidence.shapes` writes them, with labels read from the data and the background.
+    """
 
     def __init__(self, vocabularies: bool = True):
         import pyshacl_turbo
@@ -58,7 +112,7 @@ class TurboEngine:
         background = ontology_graph()
         if vocabularies:
             background += vocabulary_graph()
-        self.background = tuple(background)
+        self.background = background
         self.owners: dict[Node, URIRef] = {}
         for node_shape, property_shape in shapes.subject_objects(SH.property):
             if isinstance(node_shape, URIRef):
@@ -67,15 +121,37 @@ class TurboEngine:
             if isinstance(node_shape, URIRef):
                 self.owners[node_shape] = node_shape
 
-    def validate(self, data: Graph) -> ValidationResult:
-        combined = Graph()
-        combined.addN((s, p, o, combined) for s, p, o in data.triples((None, None, None)))
-        combined.addN((s, p, o, combined) for s, p, o in self.background)
-        _, report, _ = self.compiled.validate(combined, inference="none", allow_warnings=True, allow_infos=True)
-        problems = sorted(set(self._problems(report, combined)), key=Problem.sort_key)
-        return ValidationResult(not any(p.severity == "Violation" for p in problems), problems, report)
+    def _input(self, triples: Iterable[tuple[Node, Node, Node]]):
+        """The engine's own input format, built term by term; None if this version lacks it."""
+        try:
+            from pyshacl_turbo.rdf import Input
+            from pyshacl_turbo.term_input import _TermBatch
+        except ImportError:  # pragma: no cover - another pyshacl-turbo layout: use a graph
+            return None
+        nodes: dict = {}
+        batch = _TermBatch(nodes)
+        for s, p, o in triples:
+            batch.append(s, p, o)
+        for s, p, o in self.background:
+            batch.append(s, p, o)
+        return Input((batch.records, batch.quads), "terms", None, nodes, {})
 
-    def _problems(self, report: Graph, data: Graph):
+    def problems(self, triples: Iterable[tuple[Node, Node, Node]], labels: Graph) -> list[Problem]:
+        """The problems of the graph made of *triples* (labels are read from *labels*)."""
+        data = self._input(triples)
+        if data is None:  # pragma: no cover
+            data = Graph()
+            data.addN((s, p, o, data) for s, p, o in triples)
+            data.addN((s, p, o, data) for s, p, o in self.background)
+        _, report, _ = self.compiled.validate(data, inference="none", allow_warnings=True, allow_infos=True)
+        return list(set(self._problems(report, _Labels(labels, self.background))))
+
+    def validate(self, data: Graph | Triples) -> ValidationResult:
+        triples = data.list if isinstance(data, Triples) else data.triples((None, None, None))
+        problems = sorted(self.problems(triples, data), key=Problem.sort_key)
+        return ValidationResult(not any(p.severity == "Violation" for p in problems), problems, Graph())
+
+    def _problems(self, report: Graph, data):
         for report_node in report.subjects(RDF.type, SH.ValidationReport):
             for result in report.objects(report_node, SH.result):
                 focus = report.value(result, SH.focusNode)
@@ -100,6 +176,21 @@ class TurboEngine:
                 )
 
 
+class PyshaclEngine:
+    """:func:`coevidence.shapes.validate` (pySHACL), with the same interface as :class:`TurboEngine`."""
+
+    def __init__(self, vocabularies: bool = True):
+        self.vocabularies = vocabularies
+
+    def problems(self, triples: Iterable[tuple[Node, Node, Node]], labels) -> list[Problem]:
+        graph = Graph()
+        graph.addN((s, p, o, graph) for s, p, o in triples)
+        return validate_with_pyshacl(graph, vocabularies=self.vocabularies).problems
+
+    def validate(self, data: Graph | Triples) -> ValidationResult:
+        return validate_with_pyshacl(data.graph() if isinstance(data, Triples) else data, vocabularies=self.vocabularies)
+
+
 def turbo_available() -> bool:
     try:
         import pyshacl_turbo  # noqa: F401
@@ -108,14 +199,14 @@ def turbo_available() -> bool:
     return True
 
 
-def make_validator(engine: str, vocabularies: bool = True):
-    """A function graph -> ValidationResult for *engine* ("pyshacl", "turbo" or "auto")."""
+def make_engine(engine: str, vocabularies: bool = True) -> TurboEngine | PyshaclEngine:
+    """The engine called *engine* ("pyshacl", "turbo" or "auto": turbo when installed)."""
     if engine == "auto":
         engine = "turbo" if turbo_available() else "pyshacl"
     if engine == "turbo":
-        return TurboEngine(vocabularies).validate
+        return TurboEngine(vocabularies)
     if engine == "pyshacl":
-        return lambda graph: validate_with_pyshacl(graph, vocabularies=vocabularies)
+        return PyshaclEngine(vocabularies)
     raise ValueError(f"unknown validation engine {engine!r}; use one of {', '.join(ENGINES)} or auto")
 
 
@@ -138,86 +229,86 @@ def shape_reach(shapes: Graph) -> ShapeReach:
 
 @dataclass
 class Plan:
-    """Which chunk each subject belongs to, and the chunks to validate (lists of owner ids)."""
+    """Which chunk each node belongs to, and the triples each chunk's graph is made of."""
 
-    owner: dict[Node, int] = field(default_factory=dict)
-    chunks: list[list[int]] = field(default_factory=list)
+    chunk_of: dict[Node, int] = field(default_factory=dict)
+    triples: list[list[tuple[Node, Node, Node]]] = field(default_factory=list)
 
 
-def plan_chunks(graph: Graph, pilots_per_chunk: int = 100) -> Plan:
-    """Assign every subject of *graph* to a pilot (by index) or to the shared part."""
-    pilots = sorted(s for s in graph.subjects(RDF.type, COE.Pilot) if isinstance(s, URIRef))
+_PENDING, _CONFLICT = object(), object()
+
+
+def assign_owners(data: Triples) -> tuple[dict[Node, int], int]:
+    """Each node -> the index of the pilot it belongs to, or :data:`SHARED`; and the pilot count.
+
+    A pilot owns itself and its claims (``coe:pilot``, or ``coe:about`` it); then, layer by
+    layer, every node that only nodes of that one pilot point to (evidence, rows, measures,
+    quotes, then sources and actors no other pilot names).
+    """
+    triples = data.list
+    pilots = sorted({s for s, p, o in triples if p == RDF.type and o == COE.Pilot and isinstance(s, URIRef)})
     index = {pilot: n for n, pilot in enumerate(pilots)}
-    owner: dict[Node, int] = {pilot: n for pilot, n in index.items()}
-    for predicate in (COE.pilot, COE.about):
-        for claim, pilot in graph.subject_objects(predicate):
-            if pilot in index and claim not in index:
-                current = owner.get(claim)
-                owner[claim] = index[pilot] if current is None else min(current, index[pilot])
-
-    # what only one pilot's nodes point to goes with that pilot (repeat: evidence -> source)
-    shared: set[Node] = set()
-    frontier = list(owner)
-    while frontier:
-        candidates: set[Node] = set()
-        for node in frontier:
-            for obj in graph.objects(node, None):
-                if not isinstance(obj, Literal) and obj not in owner and obj not in shared:
-                    candidates.add(obj)
-        frontier = []
-        pending = False
-        for node in sorted(candidates, key=str):
-            owners = {owner.get(subject) for subject in graph.subjects(None, node)}
-            if None in owners:
-                pending = True  # pointed to by a node not yet placed: look again next round
+    owner: dict[Node, int] = dict(index)
+    for s, p, o in triples:
+        if (p == COE.pilot or p == COE.about) and o in index and s not in index:
+            owner[s] = min(owner.get(s, index[o]), index[o])
+    while True:
+        incoming: dict[Node, object] = {}
+        for s, _, o in triples:
+            if isinstance(o, Literal) or o in owner:
                 continue
-            if len(owners) == 1:
-                owner[node] = owners.pop()
-                frontier.append(node)
-            else:
-                shared.add(node)
-        if not frontier and pending:
+            from_s = owner.get(s, _PENDING)
+            seen = incoming.get(o)
+            if seen is None:
+                incoming[o] = from_s
+            elif seen is not from_s and seen != from_s:
+                incoming[o] = _CONFLICT
+        placed = {o: n for o, n in incoming.items() if n is not _PENDING and n is not _CONFLICT}
+        if not placed:
             break
-    for subject in graph.subjects(unique=True):
-        owner.setdefault(subject, SHARED)
-    chunks = [list(range(start, min(start + pilots_per_chunk, len(pilots)))) for start in range(0, len(pilots), pilots_per_chunk)]
-    return Plan(owner, [[SHARED], *chunks])
+        owner.update(placed)
+    for s, _, o in triples:
+        owner.setdefault(s, SHARED)
+        if not isinstance(o, Literal):
+            owner.setdefault(o, SHARED)
+    return owner, len(pilots)
 
 
-def chunk_graph(graph: Graph, owned: Iterable[Node], reach: ShapeReach) -> Graph:
-    """The part of *graph* that the shapes see from the nodes in *owned*."""
-    owned = set(owned)
-    chunk = Graph()
-    add = chunk.add
-    neighbours: set[Node] = set()
-    for node in owned:
-        for triple in graph.triples((node, None, None)):
-            add(triple)
-            obj = triple[2]
-            if not isinstance(obj, Literal) and obj not in owned:
-                neighbours.add(obj)
-        for predicate in reach.inverse:
-            for subject in graph.subjects(predicate, node):
-                add((subject, predicate, node))
-                if subject not in owned:
-                    neighbours.add(subject)
-    for node in neighbours:
-        for triple in graph.triples((node, None, None)):
-            add(triple)
-    return chunk
+def plan_chunks(data: Triples, chunks: int, reach: ShapeReach) -> Plan:
+    """Split *data* into *chunks* (the shared part rides with the first) and gather, in one
+    pass, the triples each chunk's graph needs: those of its nodes, those pointing to its
+    nodes through an inverse path of the shapes, and those of the nodes one step away."""
+    owner, pilots = assign_owners(data)
+    per_chunk = max(1, -(-pilots // max(1, chunks)))
+    chunk_of = {node: (0 if n == SHARED else n // per_chunk) for node, n in owner.items()}
+    count = max(1, -(-pilots // per_chunk))
+    buckets: list[list[Triple]] = [[] for _ in range(count)]
+    neighbours: list[set[Node]] = [set() for _ in range(count)]
+    inverse = reach.inverse
+    for triple in data.list:
+        s, p, o = triple
+        home = chunk_of[s]
+        buckets[home].append(triple)
+        if isinstance(o, Literal):
+            continue
+        there = chunk_of[o]
+        if there != home:
+            neighbours[home].add(o)
+            if p in inverse:
+                buckets[there].append(triple)
+                neighbours[there].add(s)
+    for home, nodes in enumerate(neighbours):
+        for node in nodes:
+            buckets[home].extend(data.about(node))
+    return Plan(chunk_of, buckets)
 
 
-def _validate_chunks(graph: Graph, members: dict[int, list[Node]], owner: dict[Node, int], chunks: list[list[int]], reach: ShapeReach, engine: str, vocabularies: bool) -> list[Problem]:
-    validate = make_validator(engine, vocabularies)  # shapes loaded once per process
+def _validate_chunks(data: Triples, plan: Plan, chunks: list[int], validator: TurboEngine | PyshaclEngine) -> list[Problem]:
     problems: list[Problem] = []
     for chunk in chunks:
-        owned = [node for key in chunk for node in members.get(key, ())]
-        keys = set(chunk)
-        result = validate(chunk_graph(graph, owned, reach))
-        for problem in result.problems:
-            focus = _node(problem.focus)
-            place = owner.get(focus)
-            if place is None or place in keys:
+        for problem in validator.problems(set(plan.triples[chunk]), data):
+            place = plan.chunk_of.get(_node(problem.focus))
+            if place is None or place == chunk:  # a node of this chunk, or of none (reported once after merging)
                 problems.append(problem)
     return problems
 
@@ -226,9 +317,9 @@ def _node(text: str) -> Node:
     return BNode(text[2:]) if text.startswith("_:") else URIRef(text)
 
 
-def _worker(graph, members, owner, chunks, reach, engine, vocabularies, connection) -> None:  # pragma: no cover - runs in a child
+def _worker(graph, plan, chunks, validator, connection) -> None:  # pragma: no cover - runs in a child
     try:
-        connection.send(("ok", _validate_chunks(graph, members, owner, chunks, reach, engine, vocabularies)))
+        connection.send(("ok", _validate_chunks(graph, plan, chunks, validator)))
     except BaseException as error:  # noqa: BLE001 - any failure in the child is reported to the parent, which re-raises
         connection.send(("error", f"{type(error).__name__}: {error}"))
     finally:
@@ -239,45 +330,56 @@ class ValidationFailed(Exception):
     """A validation worker failed (not a problem in the data)."""
 
 
-def validate_graph(graph: Graph, *, jobs: int = 2, pilots_per_chunk: int = 100, engine: str = "auto", vocabularies: bool = True) -> ValidationResult:
-    """Validate *graph*; with ``jobs > 1``, per pilot in parallel worker processes.
+def validate_graph(graph: Graph | Triples, *, jobs: int = 2, chunks: int | None = None, engine: str = "auto", vocabularies: bool = True) -> ValidationResult:
+    """Validate *graph*; with ``jobs > 1``, split by pilot and validated in parallel processes.
 
     ``engine`` is "pyshacl" (:func:`coevidence.shapes.validate`), "turbo" (pyshacl-turbo's
-    Rust engine) or "auto" (turbo when installed). The problems are the same as those of one
-    :func:`coevidence.shapes.validate` call on the whole graph; with ``jobs > 1`` the report
-    graph is not assembled (it is empty).
+    Rust engine) or "auto" (turbo when installed); ``chunks`` (default: one per job) is how
+    many parts the graph is split into. The problems are the same as those of one
+    :func:`coevidence.shapes.validate` call on the whole graph; when the graph is split, the
+    SHACL report graph is not assembled (it is empty).
     """
     reach = shape_reach(shapes_graph())
-    if not reach.chunkable or jobs <= 1:
-        return make_validator(engine, vocabularies)(graph)
-    plan = plan_chunks(graph, pilots_per_chunk)
-    members: dict[int, list[Node]] = defaultdict(list)
-    for node, key in plan.owner.items():
-        members[key].append(node)
-    if len(plan.chunks) == 1 or "fork" not in multiprocessing.get_all_start_methods():
-        problems = _validate_chunks(graph, members, plan.owner, plan.chunks, reach, engine, vocabularies)
+    validator = make_engine(engine, vocabularies)  # shapes compiled once, inherited by the workers
+    if not reach.chunkable or jobs <= 1 and not chunks:
+        return validator.validate(graph)
+    data = Triples.of(graph)
+    plan = plan_chunks(data, chunks or default_chunks(data, jobs), reach)
+    order = list(range(len(plan.triples)))
+    if jobs <= 1 or len(order) == 1 or "fork" not in multiprocessing.get_all_start_methods():
+        problems = _validate_chunks(data, plan, order, validator)
     else:
-        problems = _run_in_workers(graph, members, plan, reach, engine, vocabularies, jobs)
+        problems = _run_in_workers(data, plan, order, validator, jobs)
     unique = sorted(set(problems), key=Problem.sort_key)
     return ValidationResult(conforms=not any(p.severity == "Violation" for p in unique), problems=unique, report_graph=Graph())
 
 
-def _run_in_workers(graph: Graph, members, plan: Plan, reach: ShapeReach, engine: str, vocabularies: bool, jobs: int) -> list[Problem]:
-    """Deal the chunks out to *jobs* forked processes (balanced by size); gather their problems."""
-    sizes = {key: len(nodes) for key, nodes in members.items()}
+def default_chunks(data: Triples, jobs: int) -> int:
+    """One chunk per job, or more for large graphs (the engines slow down on very large
+    inputs): about one per :data:`TRIPLES_PER_CHUNK` triples, a multiple of *jobs*."""
+    wanted = max(1, -(-len(data) // TRIPLES_PER_CHUNK))
+    return max(jobs, -(-wanted // jobs) * jobs)
+
+
+def _run_in_workers(graph: Triples, plan: Plan, order: list[int], validator: TurboEngine | PyshaclEngine, jobs: int) -> list[Problem]:
+    """Deal the chunks out to *jobs* forked processes (balanced by size); gather their problems.
+
+    Forking shares the graph and the plan with the children without copying them through a
+    pipe; only the problems travel back.
+    """
     loads = [0] * jobs
-    shares: list[list[list[int]]] = [[] for _ in range(jobs)]
-    for chunk in sorted(plan.chunks, key=lambda c: -sum(sizes.get(k, 0) for k in c)):
+    shares: list[list[int]] = [[] for _ in range(jobs)]
+    for chunk in sorted(order, key=lambda c: -len(plan.triples[c])):
         lightest = loads.index(min(loads))
         shares[lightest].append(chunk)
-        loads[lightest] += sum(sizes.get(k, 0) for k in chunk)
-    context = multiprocessing.get_context("fork")  # the graph is shared with the children, not copied through a pipe
+        loads[lightest] += len(plan.triples[chunk])
+    context = multiprocessing.get_context("fork")
     processes = []
     for share in shares:
         if not share:
             continue
         receiver, sender = context.Pipe(duplex=False)
-        process = context.Process(target=_worker, args=(graph, members, plan.owner, share, reach, engine, vocabularies, sender), daemon=True)
+        process = context.Process(target=_worker, args=(graph, plan, share, validator, sender), daemon=True)
         process.start()
         sender.close()
         processes.append((process, receiver))

@@ -11,7 +11,8 @@ from rdflib.namespace import PROV, RDF, RDFS, XSD
 
 from coevidence.ingest.build import build_graph
 from coevidence.ingest.synth import write_synthetic
-from coevidence.ingest.validation import plan_chunks, validate_graph
+from coevidence.ingest.validation import SHARED, Triples, assign_owners, plan_chunks, shape_reach, validate_graph
+from coevidence.shapes import shapes_graph
 from coevidence.ontology import COE, ID
 from coevidence.shapes import validate
 
@@ -47,15 +48,21 @@ def problem_set(result):
     return sorted(result.problems, key=lambda p: p.sort_key())
 
 
-def test_chunks_own_every_subject_exactly_once(synthetic_graph):
-    plan = plan_chunks(synthetic_graph, pilots_per_chunk=2)
-    assert set(synthetic_graph.subjects()) <= set(plan.owner)
-    assert len(plan.chunks) == 1 + 3
-    # a pilot's claims, evidence and rows go with it
-    pilot = plan.owner[ID["pilot/p00002"]]
-    for node in (ID["exchange/p00002-x1"], ID["exchange/p00002-x1/evidence/1"], ID["exchange/p00002-x1/row"], ID["organisation/p00002-a1"] if (ID["organisation/p00002-a1"], None, None) in synthetic_graph else ID["group/p00002-a1"]):
-        assert plan.owner[node] == pilot, node
-    assert plan.owner[ID["project/synth"]] == -1
+def test_pilots_own_their_claims_evidence_rows_and_own_actors(synthetic_graph):
+    owner, pilots = assign_owners(Triples.of(synthetic_graph))
+    assert pilots == 6 and set(synthetic_graph.subjects()) <= set(owner)
+    pilot = owner[ID["pilot/p00002"]]
+    actor = next(iter(synthetic_graph.objects(ID["exchange/p00002-x1"], COE.provider)))
+    for node in (ID["exchange/p00002-x1"], ID["exchange/p00002-x1/evidence/1"], ID["exchange/p00002-x1/row"], actor, ID["source/p00002-s1"]):
+        assert owner[node] == pilot, node
+    assert owner[ID["project/synth"]] == SHARED and owner[ID["source/synth-report"]] == SHARED
+
+
+def test_every_triple_lands_in_the_chunk_of_its_subject(synthetic_graph):
+    plan = plan_chunks(Triples.of(synthetic_graph), 3, shape_reach(shapes_graph()))
+    assert len(plan.triples) == 3
+    for triple in synthetic_graph:
+        assert triple in plan.triples[plan.chunk_of[triple[0]]]
 
 
 @pytest.mark.parametrize("engine", ["pyshacl", "turbo"])
@@ -63,18 +70,20 @@ def test_parallel_validation_finds_the_same_problems_as_one_plain_call(synthetic
     graph = damaged(synthetic_graph)
     plain = validate(graph)
     assert not plain.conforms and plain.counts()["Violation"] >= 8
-    parallel = validate_graph(graph, jobs=2, pilots_per_chunk=2, engine=engine)
+    parallel = validate_graph(graph, jobs=2, chunks=4, engine=engine)
     assert problem_set(parallel) == problem_set(plain)
     assert parallel.conforms == plain.conforms
 
 
-def test_turbo_engine_on_the_whole_graph_matches_pyshacl(synthetic_graph):
+@pytest.mark.parametrize("as_triples", [False, True])
+def test_turbo_engine_on_the_whole_graph_matches_pyshacl(synthetic_graph, as_triples):
     graph = damaged(synthetic_graph)
-    assert problem_set(validate_graph(graph, jobs=1, engine="turbo")) == problem_set(validate(graph))
+    data = Triples.of(graph) if as_triples else graph
+    assert problem_set(validate_graph(data, jobs=1, engine="turbo")) == problem_set(validate(graph))
 
 
 def test_parallel_validation_of_conforming_data_conforms(synthetic_graph):
-    result = validate_graph(synthetic_graph, jobs=2, pilots_per_chunk=2)
+    result = validate_graph(synthetic_graph, jobs=2, chunks=3)
     assert result.conforms
     assert problem_set(result) == problem_set(validate(synthetic_graph))
 
@@ -85,4 +94,4 @@ def test_real_cosie_sources_give_the_same_problems_both_ways():
         pytest.skip("the CoSIE sources are not there yet")
     built = build_graph([sources])
     assert built.errors == [], [str(e) for e in built.errors[:5]]
-    assert problem_set(validate_graph(built.graph, jobs=2, pilots_per_chunk=3)) == problem_set(validate(built.graph))
+    assert problem_set(validate_graph(built.graph, jobs=2, chunks=4)) == problem_set(validate(built.graph))
