@@ -10,18 +10,22 @@ from __future__ import annotations
 
 import inspect
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from flask import Flask, current_app
 from rdflib import Variable
 
 from coevidence.server.queries import load_query
-from coevidence.server.stores import Store, open_store
+from coevidence.server.stores import Store, StoreUnavailable, open_store
 
 STORE = "coevidence.store"
 #: whether the store's query() takes `accept` (and may hand back results already written)
 STORE_WRITES = "coevidence.store.writes"
 DATASET = "coevidence.dataset"
+#: a semaphore: queries in flight (running or waiting for a worker), at most THREADS - 1
+QUERY_SLOTS = "coevidence.query_slots"
 _DATASET_LOCK = "coevidence.dataset.lock"
 #: more named graphs than this are not listed (nor usable in FROM)
 MAX_GRAPHS = 10_000
@@ -57,6 +61,7 @@ def init_app(app: Flask) -> None:
     app.extensions[STORE_WRITES] = "accept" in inspect.signature(store.query).parameters
     app.extensions[DATASET] = None
     app.extensions[_DATASET_LOCK] = threading.Lock()
+    app.extensions[QUERY_SLOTS] = threading.BoundedSemaphore(max(1, app.config["THREADS"] - 1))
 
 
 def current_store() -> Store:
@@ -91,6 +96,26 @@ def dataset_info() -> DatasetInfo:
         info = DatasetInfo(version, graphs)
         current_app.extensions[DATASET] = info
         return info
+
+
+@contextmanager
+def query_slot() -> Iterator[None]:
+    """Hold one of the THREADS - 1 slots for a query, or refuse at once (503) when none is free.
+
+    A query may wait for a store worker for as long as its time limit; without this, enough
+    waiting queries would hold every server thread and nothing, not even ``/health``, would
+    be answered until they were done.
+    """
+    slots = current_app.extensions[QUERY_SLOTS]
+    if not slots.acquire(blocking=False):
+        raise StoreUnavailable(
+            f"the server is busy: {current_app.config['THREADS'] - 1} queries are running or "
+            "waiting; try again shortly"
+        )
+    try:
+        yield
+    finally:
+        slots.release()
 
 
 def close_store(app: Flask) -> None:

@@ -25,7 +25,7 @@ from werkzeug.datastructures import MultiDict
 
 from coevidence.ontology import PREFIXES
 from coevidence.server import policy
-from coevidence.server.backend import current_store, dataset_info, store_writes
+from coevidence.server.backend import current_store, dataset_info, query_slot, store_writes
 from coevidence.server.description import service_description
 from coevidence.server.errors import Problem
 from coevidence.server.results import HTML, Format, formats_for, negotiate
@@ -175,14 +175,15 @@ def sparql() -> Response:
     options = {}
     if result_format is not None and result_format is not HTML and store_writes():
         options["accept"] = (result_format.media_type,)
-    result = store.query(
-        req.query,
-        default_graph_uris=req.default_graph_uris,
-        named_graph_uris=req.named_graph_uris,
-        timeout=req.timeout,
-        max_rows=req.max_rows,
-        **options,
-    )
+    with query_slot():
+        result = store.query(
+            req.query,
+            default_graph_uris=req.default_graph_uris,
+            named_graph_uris=req.named_graph_uris,
+            timeout=req.timeout,
+            max_rows=req.max_rows,
+            **options,
+        )
     if result_format is None or result.kind not in result_format.kinds:
         result_format = negotiate(result.kind, req.format_name, request.accept_mimetypes)
     response = _result_response(req, result, result_format)

@@ -138,3 +138,41 @@ def test_live_server_serves_others_while_a_query_runs_out_of_time(start_server):
         assert "time limit of 4 s" in response.json()["error"]["detail"]
         server.wait_for_workers(2)
         assert requests.get(server.url, params={"query": SMALL}, timeout=30).status_code == 200
+
+
+@pytest.mark.slow
+def test_health_answers_even_when_every_thread_could_be_waiting(start_server):
+    """THREADS=3, WORKERS=1: two queries may be in flight (one runs, one waits for the
+    worker); a third is refused at once, and /health still answers."""
+    with start_server("--data", str(PILOTS), "--timeout", "5", "--workers", "1", "--threads", "3") as server:
+        server.wait_for_workers(1)
+        outcomes: list = []
+
+        def run_away() -> None:
+            outcomes.append(requests.get(server.url, params={"query": RUNAWAY}, timeout=120))
+
+        runners = [threading.Thread(target=run_away) for _ in range(2)]
+        runners[0].start()
+        deadline = time.monotonic() + PATIENCE_S
+        while server.health()["workers"]["idle"] != 0:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        runners[1].start()
+        time.sleep(0.5)  # let the second one take its slot (ordering, not a timing assertion)
+
+        # refused at once when both slots are held; should the second runaway not hold its
+        # slot yet, this one waits its 1 s for the busy worker instead: 503 either way
+        refused = requests.get(server.url, params={"query": SMALL, "timeout": "1"}, timeout=30)
+        health = requests.get(server.base + "/health", timeout=10)
+        assert refused.status_code == 503
+        assert refused.json()["error"]["title"] == "Store unavailable"
+        assert "busy" in refused.json()["error"]["detail"]
+        assert refused.headers["Retry-After"]
+        assert health.status_code == 200
+        assert all(runner.is_alive() for runner in runners)
+
+        for runner in runners:
+            runner.join(PATIENCE_S)
+        assert sorted(r.status_code for r in outcomes) == [503, 503]
+        server.wait_for_workers(1)
+        assert requests.get(server.url, params={"query": SMALL}, timeout=30).status_code == 200
