@@ -1,3 +1,6 @@
+"""`python -m coevidence` runs the `coevidence` command."""
+
 from coevidence.cli import main
 
-main()
+if __name__ == "__main__":
+    main()
