@@ -32,6 +32,8 @@ PILOTS = {
     "fi-youth-co-empowerment": "FIN",
     "nl-houten-work-and-income": "NLD",
 }
+#: pilots for which the notes give no resources and no giver of any: nothing is invented for them
+PILOTS_WITHOUT_RESOURCES = {"nl-houten-work-and-income"}
 CLAIM_CLASSES = (COE.Participation, COE.ResourceExchange, COE.MethodUse, COE.Outcome, COE.Factor, COE.ContextStatement, COE.Finding)
 
 
@@ -167,8 +169,13 @@ def test_each_pilot_has_place_partners_target_participation_method_exchange_outc
     assert len(organisations) >= 2, "fewer than two partner organisations"
     citizens = {g.value(c, COE.participant) for c in participations} & set(g.subjects(RDF.type, COE.CitizenGroup))
     assert citizens, "no citizen group takes part"
-    for cls in (COE.MethodUse, COE.ResourceExchange, COE.Outcome, COE.Factor):
+    for cls in (COE.MethodUse, COE.Outcome, COE.Factor):
         assert claims_of(g, cls, key), f"no {cls.split('#')[1]}"
+    exchanges = claims_of(g, COE.ResourceExchange, key)
+    if key in PILOTS_WITHOUT_RESOURCES:
+        assert not exchanges, "an exchange the notes do not give"
+    else:
+        assert exchanges, "no ResourceExchange"
 
 
 def test_pilot_numbers_follow_the_mooc_and_stay_empty_where_the_notes_give_none(cosie_graph):
@@ -269,3 +276,28 @@ def test_nothing_the_notes_mark_not_found_is_in_the_sources():
     organisations = {row["id"]: row for row in read_table("organisations")}
     assert "GRC" not in {row["country"] for row in read_table("places")}
     assert organisations["panteion"]["country"] == "GRC"
+
+
+def test_roles_follow_what_the_notes_say_each_actor_did():
+    roles = {row["id"]: (row["role"], row["stage"]) for row in read_table("participations")}
+    # named only as targets (MOOC-SE; CR-NL, MOOC-NL-C): end users, at no stage the notes give
+    assert roles["se-part-relatives"] == ("end-user", "")
+    assert roles["houten-part-jobseekers"] == ("end-user", "")
+    # ran co-design events in Valencia (MOOC-ES-U) but is not among that pilot's partners
+    assert roles["es-part-pvm"] == ("facilitator", "co-design")
+    assert not any(row["pilot"] == "nl-houten-work-and-income" for row in read_table("exchanges"))
+
+
+def test_resources_without_a_named_giver_are_findings_about_their_pilot():
+    findings = {row["id"]: row for row in read_table("findings")}
+    expected = {
+        "hu-find-programme-resources": ("hu-household-economy", "TU-HU", "seeds"),
+        "uk-find-enabling-fund-money": ("uk-my-direction", "TU-UK", "enabling fund"),
+        "pl-find-space": ("pl-senior-co-housing", "MISN", "Space"),
+        "es-find-space": ("es-co-crea-te", "MOOC-ES-U", "space"),
+        "fi-find-social-media-data": ("fi-youth-co-empowerment", "FI-LAUNCH", "social media"),
+    }
+    for key, (about, source, words) in expected.items():
+        row = findings[key]
+        assert row["about"] == about and row["sources"].split(";")[0] == source and words in row["description"], key
+
