@@ -2,9 +2,9 @@
 
 :class:`LocalVirtuoso` copies the packaged ``virtuoso.ini`` into a folder of its own, points
 every database file at that folder, binds both of Virtuoso's ports (SQL and HTTP) to
-127.0.0.1 on free ports, starts ``virtuoso-t`` in the
-foreground as a child process, replaces the well-known ``dba`` password by a random one, loads RDF files with ``isql-vt`` (``ld_dir`` /
-``rdf_loader_run`` / ``checkpoint``) and stops the process it started. Nothing outside its
+127.0.0.1 on free ports, starts ``virtuoso-t`` in the foreground as a child process,
+replaces the well-known ``dba`` password by a random one, loads RDF files with ``isql-vt``
+(``ld_dir`` / ``rdf_loader_run`` / ``checkpoint``) and stops the process it started. Nothing outside its
 folder is touched. It needs the Debian package ``virtuoso-opensource`` (``virtuoso-t`` and
 ``isql-vt`` on the PATH); :func:`virtuoso_missing` says why it cannot run, or None.
 """
@@ -164,7 +164,8 @@ class LocalVirtuoso:
         return self.ini_path
 
     def start(self) -> "LocalVirtuoso":
-        """Start the server and wait until its SPARQL endpoint answers."""
+        """Start the server, wait until its SPARQL endpoint answers and replace the
+        well-known ``dba`` password; on any failure the process is stopped again."""
         self.write_ini()
         log = (self.folder / "stdout.log").open("wb")
         self.process = subprocess.Popen(
@@ -175,6 +176,18 @@ class LocalVirtuoso:
             stdin=subprocess.DEVNULL,
         )
         log.close()
+        try:
+            self._wait_until_up()
+            fresh_password, self.password = self.password, "dba"
+            self.isql(f"USER_SET_PASSWORD('dba', '{fresh_password}');")
+            self.password = fresh_password
+        except (VirtuosoError, OSError, subprocess.SubprocessError):
+            self.stop()
+            raise
+        return self
+
+    def _wait_until_up(self) -> None:
+        assert self.process is not None
         deadline = time.monotonic() + self.start_timeout
         probe = self.endpoint + "?" + urllib.parse.urlencode({"query": "ASK {}"})
         while True:
@@ -183,18 +196,12 @@ class LocalVirtuoso:
             try:
                 with urllib.request.urlopen(probe, timeout=2) as response:
                     if response.status == 200:
-                        break
+                        return
             except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
                 pass
             if time.monotonic() > deadline:
-                self.stop()
                 raise VirtuosoError(f"Virtuoso did not answer on {self.endpoint} within {self.start_timeout:.0f} s")
             time.sleep(0.2)
-        # a fresh database has the well-known dba password: replace it at once
-        fresh_password, self.password = self.password, "dba"
-        self.isql(f"USER_SET_PASSWORD('dba', '{fresh_password}');")
-        self.password = fresh_password
-        return self
 
     def stop(self) -> None:
         """Stop the process started here (clean shutdown, then kill) and, if the folder

@@ -47,7 +47,7 @@ from SPARQLWrapper import DIGEST, BASIC, JSON, N3, POST, GET, SPARQLWrapper
 from SPARQLWrapper.Wrapper import QueryResult as WrapperResult
 
 from coevidence import __version__
-from coevidence.ontology import COE
+from coevidence.ontology import COE, PREFIXES
 from coevidence.server.stores import (
     QueryRejected,
     QueryResult,
@@ -55,8 +55,11 @@ from coevidence.server.stores import (
     QueryTimeout,
     StoreUnavailable,
 )
+from coevidence.server.terms import BNODE, IRI, LANG, STRING, TYPED, RdflibTerms, from_oxigraph
+from coevidence.server.writers import GRAPH_FORMATS as WRITTEN_GRAPH_FORMATS
+from coevidence.server.writers import SOLUTION_WRITERS
 
-__all__ = ["RemoteStore", "substitute", "ntriples_term"]
+__all__ = ["RemoteStore", "substitute", "ntriples_term", "json_tuple", "json_term", "query_form"]
 
 #: seconds the socket waits beyond the query's own time limit, so that the endpoint's
 #: time-out (with its message) normally arrives before ours
@@ -68,17 +71,17 @@ POOL_SIZE = 8
 
 GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
 RESULTS_ACCEPT = "application/sparql-results+json"
-#: Content-Type of a graph answer -> rdflib parser
-GRAPH_FORMATS = {
-    "application/n-triples": "nt",
-    "text/plain": "nt",
-    "text/turtle": "turtle",
-    "application/x-turtle": "turtle",
-    "application/turtle": "turtle",
-    "text/n3": "n3",
-    "text/rdf+n3": "n3",
-    "application/rdf+xml": "xml",
-    "application/ld+json": "json-ld",
+#: Content-Type of a graph answer -> pyoxigraph RdfFormat name of its parser
+GRAPH_PARSERS = {
+    "application/n-triples": "N_TRIPLES",
+    "text/plain": "N_TRIPLES",
+    "text/turtle": "TURTLE",
+    "application/x-turtle": "TURTLE",
+    "application/turtle": "TURTLE",
+    "text/n3": "N3",
+    "text/rdf+n3": "N3",
+    "application/rdf+xml": "RDF_XML",
+    "application/ld+json": "JSON_LD",
 }
 
 #: the query that fingerprints the data: the source digest of the build that made it
@@ -233,30 +236,40 @@ def substitute(sparql: str, bindings: Mapping[str, Identifier]) -> str:
 
 
 # ---------------------------------------------------------------------------------------
-# SPARQL JSON results -> rdflib terms
+# Answers -> term tuples (see coevidence.server.terms) -> written results or rdflib terms
 # ---------------------------------------------------------------------------------------
 
 _BNODE_LABEL = re.compile(r"[^A-Za-z0-9]")
+_XSD_STRING = str(XSD.string)
+
+
+def json_tuple(value: Mapping[str, str]) -> tuple:
+    """One RDF term of the SPARQL 1.1 JSON results format as a term tuple.
+
+    Takes Virtuoso's older ``typed-literal`` type too; an ``xsd:string`` literal becomes a
+    simple literal (the same term in RDF 1.1); blank-node labels keep only letters and
+    digits, so that Turtle and N-Triples can write them (Virtuoso says ``nodeID://b10003``).
+    """
+    kind = value.get("type")
+    lexical = value.get("value", "")
+    if kind == "uri":
+        return (IRI, lexical)
+    if kind in {"literal", "typed-literal"}:
+        language = value.get("xml:lang")
+        if language:
+            return (LANG, lexical, language)
+        datatype = value.get("datatype")
+        if datatype and datatype != _XSD_STRING:
+            return (TYPED, lexical, datatype)
+        return (STRING, lexical)
+    if kind == "bnode":
+        return (BNODE, _BNODE_LABEL.sub("", lexical) or "b")
+    raise StoreUnavailable(f"the endpoint answered with an RDF term of unknown type {kind!r}")
 
 
 def json_term(value: Mapping[str, str]) -> Identifier:
     """One RDF term of the SPARQL 1.1 JSON results format as an rdflib term."""
-    kind = value.get("type")
-    lexical = value.get("value", "")
-    if kind == "uri":
-        return URIRef(lexical)
-    if kind in {"literal", "typed-literal"}:
-        language = value.get("xml:lang")
-        if language:
-            return Literal(lexical, lang=language)
-        datatype = value.get("datatype")
-        if datatype and datatype != str(XSD.string):
-            return Literal(lexical, datatype=URIRef(datatype))
-        return Literal(lexical)
-    if kind == "bnode":
-        # Virtuoso labels blank nodes "nodeID://b10003": keep a label Turtle can write
-        return BNode(_BNODE_LABEL.sub("", lexical) or "b")
-    raise StoreUnavailable(f"the endpoint answered with an RDF term of unknown type {kind!r}")
+    return RdflibTerms()(json_tuple(value))
 
 
 # ---------------------------------------------------------------------------------------
@@ -415,7 +428,15 @@ class RemoteStore:
         named_graph_uris: Sequence[str] = (),
         timeout: float,
         max_rows: int,
+        accept: Sequence[str] = (),
     ) -> QueryResult:
+        """Run one query on the endpoint (see :meth:`coevidence.server.stores.Store.query`).
+
+        With ``accept``, a result that can be written in one of those media types (SPARQL
+        JSON, XML, CSV or TSV for solutions; Turtle, N-Triples, JSON-LD, RDF/XML, TriG or
+        N-Quads for graphs) comes back written, in ``QueryResult.encoded``, without being
+        turned into rdflib terms and back.
+        """
         form = query_form(sparql)
         if form in _UPDATE_WORDS:
             raise QueryRejected(f"{form} is an update; this endpoint only answers queries")
@@ -425,6 +446,10 @@ class RemoteStore:
         wrapper = _Wrapper(self.endpoint, self)
         wrapper.setOnlyConneg(True)  # no format=/output= parameters: the Accept header says it
         wrapper.setQuery(text)
+        # SPARQLWrapper guesses the form with a regular expression that reads words in
+        # comments ("# description: ..." makes a DESCRIBE, "# ... add ..." an update sent
+        # as update=); the tokenizer's answer is the right one
+        wrapper.queryType = form
         for name, value in self.parameters:
             wrapper.addParameter(name, value)
         graph_form = form in {"CONSTRUCT", "DESCRIBE"}
@@ -450,8 +475,8 @@ class RemoteStore:
             )
         cut_by_endpoint = headers.get("X-SPARQL-MaxRows") is not None
         if graph_form:
-            return self._graph_result(answer, max_rows, cut_by_endpoint)
-        return self._solutions_result(answer, max_rows, cut_by_endpoint)
+            return self._graph_result(answer, max_rows, cut_by_endpoint, accept)
+        return self._solutions_result(answer, max_rows, cut_by_endpoint, accept)
 
     def data_version(self) -> str:
         """The source digest of the build in the endpoint's data (asked once, then kept);
@@ -481,7 +506,9 @@ class RemoteStore:
 
     # -- answers --------------------------------------------------------------------------
 
-    def _solutions_result(self, answer: WrapperResult, max_rows: int, cut_by_endpoint: bool) -> QueryResult:
+    def _solutions_result(
+        self, answer: WrapperResult, max_rows: int, cut_by_endpoint: bool, accept: Sequence[str]
+    ) -> QueryResult:
         content_type = answer.response.info().get("Content-Type", "")
         if "json" not in content_type:
             raise StoreUnavailable(f"the endpoint answered with {content_type or 'no content type'}, not SPARQL JSON results")
@@ -491,36 +518,56 @@ class RemoteStore:
             raise StoreUnavailable(f"the endpoint's JSON results do not parse: {error}") from None
         if not isinstance(data, dict):
             raise StoreUnavailable("the endpoint's JSON results are not an object")
+        writable = next((media_type for media_type in accept if media_type in SOLUTION_WRITERS), None)
         if "boolean" in data:
-            return QueryResult(kind="boolean", boolean=bool(data["boolean"]))
-        names = data.get("head", {}).get("vars", [])
-        variables = [Variable(name) for name in names]
-        bindings = data.get("results", {}).get("bindings", [])
+            value = bool(data["boolean"])
+            encoded = {writable: SOLUTION_WRITERS[writable]((), (), value)} if writable else {}
+            return QueryResult(kind="boolean", boolean=value, encoded=encoded)
+        names = [str(name) for name in data.get("head", {}).get("vars", [])]
+        solutions = data.get("results", {}).get("bindings", [])
         truncated = cut_by_endpoint
-        if max_rows >= 0 and len(bindings) > max_rows:
-            bindings = bindings[:max_rows]
+        if max_rows >= 0 and len(solutions) > max_rows:
+            solutions = solutions[:max_rows]
             truncated = True
-        rows = [{Variable(name): json_term(value) for name, value in row.items()} for row in bindings]
-        return QueryResult(kind="bindings", variables=variables, rows=rows, truncated=truncated)
+        rows = [tuple(json_tuple(s[name]) if name in s else None for name in names) for s in solutions]
+        variables = [Variable(name) for name in names]
+        if writable:
+            body = SOLUTION_WRITERS[writable](names, rows)
+            return QueryResult(kind="bindings", variables=variables, encoded={writable: body}, size=len(rows), truncated=truncated)
+        term = RdflibTerms()
+        rdflib_rows = [
+            {variable: term(value) for variable, value in zip(variables, row) if value is not None} for row in rows
+        ]
+        return QueryResult(kind="bindings", variables=variables, rows=rdflib_rows, truncated=truncated)
 
-    def _graph_result(self, answer: WrapperResult, max_rows: int, cut_by_endpoint: bool) -> QueryResult:
+    def _graph_result(
+        self, answer: WrapperResult, max_rows: int, cut_by_endpoint: bool, accept: Sequence[str]
+    ) -> QueryResult:
+        import pyoxigraph as ox
+
         content_type = answer.response.info().get("Content-Type", "").split(";")[0].strip().lower()
-        rdf_format = GRAPH_FORMATS.get(content_type)
-        if rdf_format is None:
+        parser = GRAPH_PARSERS.get(content_type)
+        if parser is None:
             raise StoreUnavailable(f"the endpoint answered a graph query with {content_type or 'no content type'}")
-        graph = Graph()
-        try:
-            graph.parse(data=answer.response.read(), format=rdf_format)
-        except (SyntaxError, ValueError) as error:
-            raise StoreUnavailable(f"the endpoint's {content_type} does not parse: {error}") from None
+        triples = []
         truncated = cut_by_endpoint
-        if max_rows >= 0 and len(graph) > max_rows:
-            kept = Graph()
-            for number, triple in enumerate(graph):
-                if number >= max_rows:
+        try:
+            for triple in ox.parse(answer.response.read(), format=getattr(ox.RdfFormat, parser)):
+                if max_rows >= 0 and len(triples) == max_rows:
+                    truncated = True
                     break
-                kept.add(triple)
-            graph, truncated = kept, True
+                triples.append(triple)
+        except SyntaxError as error:
+            raise StoreUnavailable(f"the endpoint's {content_type} does not parse: {error}") from None
+        writable = next((media_type for media_type in accept if media_type in WRITTEN_GRAPH_FORMATS), None)
+        if writable:
+            rdf_format = getattr(ox.RdfFormat, WRITTEN_GRAPH_FORMATS[writable])
+            body = ox.serialize(triples, format=rdf_format, prefixes=PREFIXES)
+            return QueryResult(kind="graph", encoded={writable: body}, size=len(triples), truncated=truncated)
+        term = RdflibTerms()
+        graph = Graph()
+        for triple in triples:
+            graph.add(tuple(term(from_oxigraph(part)) for part in (triple.subject, triple.predicate, triple.object)))
         return QueryResult(kind="graph", graph=graph, truncated=truncated)
 
     # -- transport ------------------------------------------------------------------------

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import re
+import urllib.parse
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
 
 import pytest
 from rdflib import BNode, Graph, Literal, URIRef, Variable
@@ -19,12 +24,15 @@ from coevidence.server.stores import (
     Store,
     StoreUnavailable,
 )
-from coevidence.server.stores.remote import RemoteStore
+from coevidence.server.stores.remote import RemoteStore, json_term
 from tests.server.virtuoso import (
+    COSIE_TTL,
     FIXTURE_DIGEST,
     FIXTURE_GRAPH,
     OTHER_GRAPH,
+    REPOSITORY,
     VIRTUOSO_MAX_ROWS,
+    bundled_graphs,
     fixture_graph,
     needs_virtuoso,
     virtuoso,  # noqa: F401  (the session fixture)
@@ -33,6 +41,7 @@ from tests.server.virtuoso import (
 pytestmark = [pytest.mark.virtuoso, needs_virtuoso]
 
 FIXTURE_TRIPLES = "SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }"
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 @pytest.fixture
@@ -42,6 +51,9 @@ def store(virtuoso: LocalVirtuoso):
 
 
 def run(store: RemoteStore, sparql: str, **options) -> QueryResult:
+    """Run *sparql* on the fixture graph (unless the options name another dataset)."""
+    if "named_graph_uris" not in options:
+        options.setdefault("default_graph_uris", [FIXTURE_GRAPH])
     options.setdefault("timeout", 20)
     options.setdefault("max_rows", 100_000)
     return store.query(sparql, **options)
@@ -253,7 +265,8 @@ def test_data_version_without_a_build_is_stable(virtuoso):
     # a store that only sees the other graph has no coe:Build: the endpoint URL stands in
     endpoint = virtuoso.endpoint + f"?default-graph-uri={OTHER_GRAPH}"
     with RemoteStore(endpoint) as first, RemoteStore(endpoint) as second:
-        assert run(first, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows[0][Variable("n")] == Literal(1)
+        count = run(first, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", default_graph_uris=[])
+        assert count.rows[0][Variable("n")] == Literal(1)
         assert first.data_version() == second.data_version()
         assert first.data_version().startswith("endpoint-")
 
@@ -298,3 +311,175 @@ def test_resource_types_by_stage_match_the_fixture(store):
         expected[key] = expected.get(key, 0) + 1
     assert got == expected
     assert all(stage.startswith(str(VOCAB)) for stage, _ in got)
+
+
+# ---------------------------------------------------------------------------------------
+# Results written by the store (accept=): the server's fast path
+# ---------------------------------------------------------------------------------------
+
+JSON = "application/sparql-results+json"
+
+
+def test_accept_json_gives_written_results_with_the_same_meaning(store):
+    query = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"
+    terms = run(store, query)
+    written = run(store, query, accept=[JSON])
+    assert written.encoded and JSON in written.encoded and written.rows == []
+    assert written.variables == terms.variables
+    assert len(written) == len(terms) == len(fixture_graph())
+    data = json.loads(written.encoded[JSON])
+    assert data["head"]["vars"] == ["s", "p", "o"]
+    assert all(value["type"] in {"uri", "literal", "bnode"} for row in data["results"]["bindings"] for value in row.values())
+    decoded = {
+        frozenset((Variable(name), json_term(value)) for name, value in row.items() if value["type"] != "bnode")
+        for row in data["results"]["bindings"]
+    }
+    expected = {frozenset((k, v) for k, v in row.items() if not isinstance(v, BNode)) for row in terms.rows}
+    assert decoded == expected
+
+
+def test_accept_json_cuts_at_max_rows(store):
+    written = run(store, "SELECT ?s WHERE { ?s ?p ?o }", accept=[JSON], max_rows=7)
+    assert written.truncated and len(written) == 7
+    assert len(json.loads(written.encoded[JSON])["results"]["bindings"]) == 7
+
+
+@pytest.mark.parametrize("media_type", ["application/sparql-results+xml", "text/csv", "text/tab-separated-values"])
+def test_accept_other_solution_formats(store, media_type):
+    written = run(store, "SELECT ?n WHERE { ?p ?number ?n } ORDER BY ?n", bindings={"number": COE.pilotNumber}, accept=[media_type])
+    body = written.encoded[media_type].decode()
+    assert len(written) == 6
+    assert all(str(n) in body for n in range(1, 7))
+
+
+def test_accept_json_for_ask(store):
+    written = run(store, "ASK { ?p ?n 6 }", bindings={"n": COE.pilotNumber}, accept=[JSON])
+    assert written.boolean is True and json.loads(written.encoded[JSON])["boolean"] is True
+
+
+@pytest.mark.parametrize("media_type,rdflib_format", [("text/turtle", "turtle"), ("application/n-triples", "nt"), ("application/ld+json", "json-ld")])
+def test_accept_graph_formats_round_trip(store, media_type, rdflib_format):
+    written = run(store, "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }", named_graph_uris=[FIXTURE_GRAPH], accept=[media_type])
+    assert len(written) == len(fixture_graph()) and not written.truncated
+    assert_same_graph(fixture_graph(), Graph().parse(data=written.encoded[media_type], format=rdflib_format))
+
+
+# ---------------------------------------------------------------------------------------
+# The whole /sparql endpoint on RemoteStore answers like the embedded store
+# ---------------------------------------------------------------------------------------
+
+QUESTIONS = sorted((REPOSITORY / "data" / "questions").glob("*.rq"))
+
+
+@pytest.fixture(scope="module")
+def embedded_client():
+    if not COSIE_TTL.is_file():
+        pytest.skip("data/cosie.ttl does not exist yet")
+    create_app = pytest.importorskip("coevidence.server").create_app
+    from coevidence.server.stores.oxigraph import OxigraphStore
+
+    with OxigraphStore.load(None, workers=1) as embedded:
+        yield create_app({"STORE": embedded, "TESTING": True}).test_client()
+
+
+@pytest.fixture(scope="module")
+def remote_client(virtuoso):
+    if not COSIE_TTL.is_file():
+        pytest.skip("data/cosie.ttl does not exist yet")
+    create_app = pytest.importorskip("coevidence.server").create_app
+    # the same dataset as the embedded store: its graphs as the default graph and as the
+    # named graphs (Virtuoso also holds the test graphs and its own system graphs)
+    dataset = [(name, graph) for _, graph in bundled_graphs() for name in ("default-graph-uri", "named-graph-uri")]
+    with RemoteStore(virtuoso.endpoint + "?" + urllib.parse.urlencode(dataset)) as remote:
+        yield create_app({"STORE": remote, "TESTING": True}).test_client()
+
+
+GROUP_CONCAT = re.compile(
+    r"GROUP_CONCAT\s*\((?:[^;()]|\([^()]*\))*?(?:;\s*separator\s*=\s*(?P<separator>\"[^\"]*\"|'[^']*'))?\s*\)\s*AS\s+\?(?P<name>\w+)",
+    re.IGNORECASE,
+)
+XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+
+
+def group_concat_separators(query: str) -> dict[str, str]:
+    """Variables bound by GROUP_CONCAT in *query*, with their separators."""
+    return {m["name"]: (m["separator"] or '" "')[1:-1] for m in GROUP_CONCAT.finditer(query)}
+
+
+def canonical(value: dict | None, separator: str | None) -> tuple | None:
+    """A JSON results term, compared by meaning, where engines may legitimately differ:
+
+    - language tags in lower case (Virtuoso stores them so), numbers and booleans by value;
+    - blank nodes all alike (their labels are the engine's own);
+    - a GROUP_CONCAT value as the set of its parts (SPARQL leaves their order open), without
+      a language tag (Oxigraph keeps a tag all parts share), and "" the same as unbound
+      (over no values Virtuoso gives "", Oxigraph leaves the variable unbound);
+    - a computed boolean the same as 1 or 0: Virtuoso has no boolean type for values it
+      computes, so ``BIND(EXISTS {...} AS ?b)`` comes back as an xsd:integer 1 or 0.
+    """
+    if separator is not None:
+        text = "" if value is None else value["value"]
+        return ("concat", tuple(sorted(part for part in text.split(separator) if part)))
+    if value is None:
+        return None
+    kind, text = value["type"], value["value"]
+    if kind == "bnode":
+        return ("bnode",)
+    if kind == "uri":
+        return ("uri", text)
+    if "xml:lang" in value:
+        return ("lang", text, value["xml:lang"].lower())
+    datatype = value.get("datatype")
+    if datatype == XSD_BOOLEAN:
+        return ("number", str(int(Literal(text, datatype=URIRef(datatype)).toPython())))
+    if datatype and datatype != XSD_STRING:
+        python = Literal(text, datatype=URIRef(datatype)).toPython()
+        if isinstance(python, (int, float, Decimal)) and not isinstance(python, bool):
+            return ("number", str(python))
+        return ("typed", datatype, text if isinstance(python, Literal) else str(python))
+    return ("string", text)
+
+
+def canonical_solutions(data: dict, separators: dict[str, str]) -> Counter:
+    names = data["head"]["vars"]
+    return Counter(
+        frozenset((name, canonical(row.get(name), separators.get(name))) for name in names)
+        for row in data["results"]["bindings"]
+    )
+
+
+@pytest.mark.parametrize("question", QUESTIONS, ids=[path.stem for path in QUESTIONS])
+def test_endpoint_on_virtuoso_answers_the_questions_like_the_embedded_store(remote_client, embedded_client, question):
+    query = question.read_text(encoding="utf-8")
+    answers = []
+    for client in (remote_client, embedded_client):
+        response = client.get("/sparql", query_string={"query": query}, headers={"Accept": JSON})
+        assert response.status_code == 200, response.get_data(as_text=True)[:500]
+        assert response.headers["X-Result-Truncated"] == "false"
+        answers.append(response.get_json())
+    remote, embedded = answers
+    assert remote["head"]["vars"] == embedded["head"]["vars"]
+    separators = group_concat_separators(query)
+    assert canonical_solutions(remote, separators) == canonical_solutions(embedded, separators)
+
+
+def test_endpoint_on_virtuoso_constructs_the_same_graph(remote_client, embedded_client):
+    query = prologue_for("coe") + "CONSTRUCT { ?pilot ?p ?o } WHERE { ?pilot a coe:Pilot ; ?p ?o }"
+    graphs = []
+    for client in (remote_client, embedded_client):
+        response = client.get("/sparql", query_string={"query": query}, headers={"Accept": "text/turtle"})
+        assert response.status_code == 200, response.get_data(as_text=True)[:500]
+        graphs.append(Graph().parse(data=response.get_data(), format="turtle"))
+    assert len(graphs[1]) > 0
+    assert_same_graph(graphs[1], graphs[0])
+
+
+def test_endpoint_on_virtuoso_reports_syntax_errors_as_400(remote_client):
+    response = remote_client.get("/sparql", query_string={"query": "SELECT ?x WHERE { ?x ?y }"}, headers={"Accept": JSON})
+    assert response.status_code == 400
+
+
+def prologue_for(*prefixes: str) -> str:
+    from coevidence.ontology import PREFIXES
+
+    return "".join(f"PREFIX {prefix}: <{PREFIXES[prefix]}>\n" for prefix in prefixes)

@@ -6,9 +6,10 @@ Import the fixtures explicitly in a test module::
 
 ``virtuoso`` (session-scoped) starts one server on loopback with its files in a temporary
 folder (see :class:`coevidence.bench.virtuoso.LocalVirtuoso`), loads :func:`fixture_graph`
-into :data:`FIXTURE_GRAPH`, a one-triple graph into :data:`OTHER_GRAPH` and, where it exists,
-the bundled ``data/cosie.ttl`` into :data:`COSIE_GRAPH`, then yields the running server and
-stops it at the end. Its ``ResultSetMaxRows`` is :data:`VIRTUOSO_MAX_ROWS`, so that one test
+into :data:`FIXTURE_GRAPH`, a one-triple graph into :data:`OTHER_GRAPH` and, where the
+bundled ``data/cosie.ttl`` exists, the embedded store's files (the data, the ontology, the
+vocabularies) into the same named graphs as the embedded store (:func:`bundled_graphs`),
+then yields the running server and stops it at the end. Its ``ResultSetMaxRows`` is :data:`VIRTUOSO_MAX_ROWS`, so that one test
 can watch Virtuoso cut a result. Where Virtuoso is not installed the tests skip, saying why.
 """
 
@@ -29,7 +30,6 @@ COSIE_TTL = REPOSITORY / "data" / "cosie.ttl"
 
 FIXTURE_GRAPH = "https://w3id.org/coevidence/test/fixture"
 OTHER_GRAPH = "https://w3id.org/coevidence/test/other"
-COSIE_GRAPH = "https://w3id.org/coevidence/data"
 #: Virtuoso's own cap on result rows in the test server (its ResultSetMaxRows)
 VIRTUOSO_MAX_ROWS = 1000
 #: the source digest recorded by the fixture's build
@@ -96,6 +96,16 @@ def other_graph() -> Graph:
     return graph
 
 
+def bundled_graphs() -> list[tuple[Path, str]]:
+    """The files the embedded store serves by default and the named graph of each (empty
+    while ``data/cosie.ttl`` does not exist yet)."""
+    if not COSIE_TTL.is_file():
+        return []
+    from coevidence.server.stores.oxigraph import data_files
+
+    return [(file.path, file.graph) for file in data_files(None)]
+
+
 def start_loaded_virtuoso(folder: Path) -> LocalVirtuoso:
     """Start a Virtuoso in *folder* and load the test graphs (and cosie.ttl if present)."""
     server = LocalVirtuoso(
@@ -110,8 +120,8 @@ def start_loaded_virtuoso(folder: Path) -> LocalVirtuoso:
         other_graph().serialize(other_file, format="nt", encoding="utf-8")
         server.load([fixture_file], FIXTURE_GRAPH)
         server.load([other_file], OTHER_GRAPH)
-        if COSIE_TTL.is_file():
-            server.load([COSIE_TTL], COSIE_GRAPH)
+        for path, graph in bundled_graphs():
+            server.load([path], graph)
     except (VirtuosoError, OSError):
         server.stop()
         raise
