@@ -25,9 +25,9 @@ from rdflib.plugins.parsers.ntriples import ParseError
 
 import coevidence
 from coevidence.ingest.mapping import add_build, build_iri, map_records
-from coevidence.ingest.readers import Origin, SourceFiles, read_sources
+from coevidence.ingest.readers import Origin, SourceFiles, SourceUnreadable, collect_files, read_sources
 from coevidence.ingest.records import IngestError, Vocabularies, parse_sources
-from coevidence.ingest.validation import Triples
+from coevidence.ingest.validation import Triples, paused_gc
 from coevidence.ontology import bind_prefixes, vocabulary_graph
 
 FORMATS = {".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld"}
@@ -80,14 +80,10 @@ def build_graph(sources: list[Path], *, vocabularies: Vocabularies | None = None
 
     Raises :class:`BuildFailed` only when a source cannot be opened at all.
     """
-    from coevidence.ingest.readers import SourceUnreadable
-
     try:
-        from coevidence.ingest.readers import collect_files
-
-        total = len(collect_files(sources).files)
-        with _progress_bar(total, "file", "reading") as bar:
-            read = read_sources(sources, progress=lambda _path: bar.update(1))
+        files = collect_files(sources)
+        with _progress_bar(len(files.files), "file", "reading") as bar:
+            read = read_sources(sources, progress=lambda _path: bar.update(1), files=files)
         digest = source_digest(read.files)
     except SourceUnreadable as error:
         raise BuildFailed(str(error)) from None
@@ -106,9 +102,13 @@ def build_graph(sources: list[Path], *, vocabularies: Vocabularies | None = None
         if any(isinstance(term, BNode) for triple in part for term in triple):
             part = to_canonical_graph(part)  # deterministic blank-node labels
         passthrough += part
-    known = {s for s in passthrough.subjects() if isinstance(s, URIRef)}
-
     vocabularies = vocabularies or Vocabularies(vocabulary_graph())
+    with paused_gc():
+        return _parse_and_map(read, vocabularies, list(passthrough.triples((None, None, None))), errors, digest)
+
+
+def _parse_and_map(read, vocabularies: Vocabularies, passthrough: list, errors: list[IngestError], digest: str) -> Built:
+    known = {s for s, _, _ in passthrough if isinstance(s, URIRef)}
     parsed = parse_sources(read, vocabularies, known)
     errors.extend(parsed.errors)
     if errors:
@@ -118,7 +118,7 @@ def build_graph(sources: list[Path], *, vocabularies: Vocabularies | None = None
     build = add_build(triples, digest, coevidence.__version__)
     with _progress_bar(len(parsed.records), "row", "mapping") as bar:
         map_records(parsed.records, vocabularies, build, triples, progress=bar.update)
-    triples.extend(passthrough.triples((None, None, None)))
+    triples.extend(passthrough)
     origins = {record.iri: record.origin for record in parsed.records}
     return Built(Triples(dict.fromkeys(triples)), [], origins, digest, len(parsed.records))
 

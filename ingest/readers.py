@@ -264,9 +264,12 @@ class ReadResult:
     files: SourceFiles = field(default_factory=SourceFiles)
 
 
-def read_sources(sources: list[Path], progress=None) -> ReadResult:
-    """Read every file of every source. ``progress`` (optional) is called once per file."""
-    result = ReadResult(files=collect_files(sources))
+def read_sources(sources: list[Path], progress=None, files: SourceFiles | None = None) -> ReadResult:
+    """Read every file of every source (or of *files*, when already collected).
+
+    ``progress`` (optional) is called once per file.
+    """
+    result = ReadResult(files=files if files is not None else collect_files(sources))
     for name, path, display in result.files.files:
         suffix = path.suffix.lower()
         if suffix == ".csv":

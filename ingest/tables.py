@@ -16,6 +16,12 @@ Conventions shared by every table:
   ``co-design``; ``lived-experience`` or ``lived experience``), case and spacing ignored.
 * dates are ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``.
 * booleans are ``yes``/``no`` (also ``true``/``false``, ``y``/``n``, ``1``/``0``).
+* a reference is a row's id; where the same id is used in two of the tables a column may
+  refer to (a finding ``about`` both a pilot and a project called ``x``), write the table
+  first: ``pilots:x``.
+* in a workbook, sheets whose names start with ``_`` are notes and are not read; a folder
+  of CSV files is read with its sub-folders, and may also hold ``.xlsx`` workbooks and RDF
+  files (``.ttl``, ``.nt``, ``.jsonld``) that are passed through as they are.
 * claim tables carry ``sources`` (keys from the ``sources`` table), and optionally ``quote``
   (the exact passage the claim rests on, in the first source listed), ``locator`` (page,
   section or figure of that passage) and ``confidence``.

@@ -22,7 +22,9 @@ to that plain call.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
+from contextlib import contextmanager
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -42,6 +44,19 @@ UNSUPPORTED_SHAPES = (SH.sparql, SH.select, SH.ask, SH.zeroOrMorePath, SH.oneOrM
 
 
 Triple = tuple[Node, Node, Node]
+
+
+@contextmanager
+def paused_gc():
+    """Pause the cyclic garbage collector while millions of acyclic tuples are made: it would
+    otherwise walk them all again and again, for nothing."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class Triples:
@@ -239,24 +254,26 @@ _PENDING, _CONFLICT = object(), object()
 
 
 def assign_owners(data: Triples) -> tuple[dict[Node, int], int]:
-    """Each node -> the index of the pilot it belongs to, or :data:`SHARED`; and the pilot count.
+    """Each node of a pilot -> the index of that pilot (the nodes left out are shared); and the
+    number of pilots.
 
     A pilot owns itself and its claims (``coe:pilot``, or ``coe:about`` it); then, layer by
     layer, every node that only nodes of that one pilot point to (evidence, rows, measures,
     quotes, then sources and actors no other pilot names).
     """
     triples = data.list
-    pilots = sorted({s for s, p, o in triples if p == RDF.type and o == COE.Pilot and isinstance(s, URIRef)})
+    pilot_type, links = (RDF.type, COE.Pilot), {COE.pilot, COE.about}
+    pilots = sorted(s for s, p, o in triples if (p, o) == pilot_type and isinstance(s, URIRef))
     index = {pilot: n for n, pilot in enumerate(pilots)}
     owner: dict[Node, int] = dict(index)
     for s, p, o in triples:
-        if (p == COE.pilot or p == COE.about) and o in index and s not in index:
+        if p in links and o in index and s not in index:
             owner[s] = min(owner.get(s, index[o]), index[o])
-    while True:
+    # (subject, object) links still to decide, fewer at each round
+    pairs = [(s, o) for s, _, o in triples if not isinstance(o, Literal) and o not in owner]
+    while pairs:
         incoming: dict[Node, object] = {}
-        for s, _, o in triples:
-            if isinstance(o, Literal) or o in owner:
-                continue
+        for s, o in pairs:
             from_s = owner.get(s, _PENDING)
             seen = incoming.get(o)
             if seen is None:
@@ -267,10 +284,7 @@ def assign_owners(data: Triples) -> tuple[dict[Node, int], int]:
         if not placed:
             break
         owner.update(placed)
-    for s, _, o in triples:
-        owner.setdefault(s, SHARED)
-        if not isinstance(o, Literal):
-            owner.setdefault(o, SHARED)
+        pairs = [(s, o) for s, o in pairs if o not in owner]
     return owner, len(pilots)
 
 
@@ -280,18 +294,19 @@ def plan_chunks(data: Triples, chunks: int, reach: ShapeReach) -> Plan:
     nodes through an inverse path of the shapes, and those of the nodes one step away."""
     owner, pilots = assign_owners(data)
     per_chunk = max(1, -(-pilots // max(1, chunks)))
-    chunk_of = {node: (0 if n == SHARED else n // per_chunk) for node, n in owner.items()}
+    chunk_of = {node: n // per_chunk for node, n in owner.items()}  # shared nodes: absent, chunk 0
     count = max(1, -(-pilots // per_chunk))
     buckets: list[list[Triple]] = [[] for _ in range(count)]
     neighbours: list[set[Node]] = [set() for _ in range(count)]
     inverse = reach.inverse
+    where = chunk_of.get
     for triple in data.list:
         s, p, o = triple
-        home = chunk_of[s]
+        home = where(s, 0)
         buckets[home].append(triple)
         if isinstance(o, Literal):
             continue
-        there = chunk_of[o]
+        there = where(o, 0)
         if there != home:
             neighbours[home].add(o)
             if p in inverse:
@@ -307,7 +322,8 @@ def _validate_chunks(data: Triples, plan: Plan, chunks: list[int], validator: Tu
     problems: list[Problem] = []
     for chunk in chunks:
         for problem in validator.problems(set(plan.triples[chunk]), data):
-            place = plan.chunk_of.get(_node(problem.focus))
+            focus = _node(problem.focus)
+            place = plan.chunk_of.get(focus, 0 if focus in data.by_subject else None)
             if place is None or place == chunk:  # a node of this chunk, or of none (reported once after merging)
                 problems.append(problem)
     return problems
@@ -318,6 +334,7 @@ def _node(text: str) -> Node:
 
 
 def _worker(graph, plan, chunks, validator, connection) -> None:  # pragma: no cover - runs in a child
+    gc.disable()  # everything inherited is acyclic data, and the child is short-lived
     try:
         connection.send(("ok", _validate_chunks(graph, plan, chunks, validator)))
     except BaseException as error:  # noqa: BLE001 - any failure in the child is reported to the parent, which re-raises
@@ -343,8 +360,9 @@ def validate_graph(graph: Graph | Triples, *, jobs: int = 2, chunks: int | None 
     validator = make_engine(engine, vocabularies)  # shapes compiled once, inherited by the workers
     if not reach.chunkable or jobs <= 1 and not chunks:
         return validator.validate(graph)
-    data = Triples.of(graph)
-    plan = plan_chunks(data, chunks or default_chunks(data, jobs), reach)
+    with paused_gc():
+        data = Triples.of(graph)
+        plan = plan_chunks(data, chunks or default_chunks(data, jobs), reach)
     order = list(range(len(plan.triples)))
     if jobs <= 1 or len(order) == 1 or "fork" not in multiprocessing.get_all_start_methods():
         problems = _validate_chunks(data, plan, order, validator)
@@ -375,14 +393,18 @@ def _run_in_workers(graph: Triples, plan: Plan, order: list[int], validator: Tur
         loads[lightest] += len(plan.triples[chunk])
     context = multiprocessing.get_context("fork")
     processes = []
-    for share in shares:
-        if not share:
-            continue
-        receiver, sender = context.Pipe(duplex=False)
-        process = context.Process(target=_worker, args=(graph, plan, share, validator, sender), daemon=True)
-        process.start()
-        sender.close()
-        processes.append((process, receiver))
+    gc.freeze()  # the children must not walk (and so copy) the parent's millions of objects
+    try:
+        for share in shares:
+            if not share:
+                continue
+            receiver, sender = context.Pipe(duplex=False)
+            process = context.Process(target=_worker, args=(graph, plan, share, validator, sender), daemon=True)
+            process.start()
+            sender.close()
+            processes.append((process, receiver))
+    finally:
+        gc.unfreeze()
     problems: list[Problem] = []
     failures: list[str] = []
     for process, receiver in processes:
