@@ -336,10 +336,8 @@ def _node(text: str) -> Node:
 def _worker(graph, plan, chunks, validator, connection) -> None:  # pragma: no cover - runs in a child
     gc.disable()  # everything inherited is acyclic data, and the child is short-lived
     try:
-        connection.send(("ok", _validate_chunks(graph, plan, chunks, validator)))
-    except BaseException as error:  # noqa: BLE001 - any failure in the child is reported to the parent, which re-raises
-        connection.send(("error", f"{type(error).__name__}: {error}"))
-    finally:
+        connection.send(_validate_chunks(graph, plan, chunks, validator))
+    finally:  # a child that fails sends nothing: the parent sees the pipe close and says so
         connection.close()
 
 
@@ -409,14 +407,12 @@ def _run_in_workers(graph: Triples, plan: Plan, order: list[int], validator: Tur
     failures: list[str] = []
     for process, receiver in processes:
         try:
-            status, payload = receiver.recv()
+            problems.extend(receiver.recv())
         except EOFError:
-            status, payload = "error", f"worker {process.pid} ended without a result"
+            failures.append(f"a validation worker failed (process {process.pid})")
         process.join()
-        if status == "ok":
-            problems.extend(payload)
-        else:
-            failures.append(payload)
+        if process.exitcode and not failures:
+            failures.append(f"a validation worker ended with exit code {process.exitcode}")
     if failures:
         raise ValidationFailed("; ".join(failures))
     return problems

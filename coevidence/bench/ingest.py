@@ -90,6 +90,10 @@ def command(pilots: int, repeat: int, baseline_repeat: int, jobs: int, engine: s
     click.echo(report)
 
 
+def _runs(seconds) -> str:
+    return ", ".join(f"{value:.1f}" for value in seconds)
+
+
 def _report(*, pilots, records, triples, jobs, engine, seed, ours, baseline, same, counts, command) -> str:
     median = {key: statistics.median(run[key] for run in ours) for key in ("build", "validate", "total")}
     lines = [
@@ -111,14 +115,14 @@ def _report(*, pilots, records, triples, jobs, engine, seed, ours, baseline, sam
         "",
         "| what | runs | median | all runs |",
         "|---|---|---|---|",
-        f"| ours: build (read, parse, map) | {len(ours)} | {median['build']:.1f} | {', '.join(f'{r['build']:.1f}' for r in ours)} |",
-        f"| ours: validate ({engine}, {jobs} worker processes, split by pilot) | {len(ours)} | {median['validate']:.1f} | {', '.join(f'{r['validate']:.1f}' for r in ours)} |",
-        f"| **ours: build + validate** | {len(ours)} | **{median['total']:.1f}** | {', '.join(f'{r['total']:.1f}' for r in ours)} |",
+        f"| ours: build (read, parse, map) | {len(ours)} | {median['build']:.1f} | {_runs(r['build'] for r in ours)} |",
+        f"| ours: validate ({engine}, {jobs} worker processes, split by pilot) | {len(ours)} | {median['validate']:.1f} | {_runs(r['validate'] for r in ours)} |",
+        f"| **ours: build + validate** | {len(ours)} | **{median['total']:.1f}** | {_runs(r['total'] for r in ours)} |",
     ]
     if baseline:
         base = statistics.median(baseline)
         lines += [
-            f"| **baseline: one plain pySHACL call on the built graph** | {len(baseline)} | **{base:.1f}** | {', '.join(f'{b:.1f}' for b in baseline)} |",
+            f"| **baseline: one plain pySHACL call on the built graph** | {len(baseline)} | **{base:.1f}** | {_runs(baseline)} |",
             "",
             f"- **ratio** baseline / ours (build + validate): **{base / median['total']:.1f}x**; validation alone: {base / median['validate']:.1f}x",
             f"- same problems found by both (every violation and warning, compared as sets): **{'yes' if same else 'NO'}**",

@@ -95,3 +95,14 @@ def test_real_cosie_sources_give_the_same_problems_both_ways():
     built = build_graph([sources])
     assert built.errors == [], [str(e) for e in built.errors[:5]]
     assert problem_set(validate_graph(built.graph, jobs=2, chunks=4)) == problem_set(validate(built.graph))
+
+
+def test_a_failing_worker_is_reported_not_ignored(synthetic_graph, monkeypatch):
+    from coevidence.ingest.validation import TurboEngine, ValidationFailed
+
+    def broken(self, triples, labels):
+        raise RuntimeError("engine broke")
+
+    monkeypatch.setattr(TurboEngine, "problems", broken)
+    with pytest.raises(ValidationFailed, match="a validation worker failed"):
+        validate_graph(synthetic_graph, jobs=2, chunks=2, engine="turbo")
