@@ -299,6 +299,19 @@ class _Response:
         return iter(self.body.splitlines(keepends=True))
 
 
+def quick_ack(sock: socket.socket | None) -> None:
+    """Acknowledge what arrives at once on this (reused) connection, where Linux allows it.
+
+    A server that writes an answer's head and body separately with Nagle's algorithm on (as
+    Virtuoso 7 does) waits for our acknowledgement of the head before it sends the body; on
+    a kept-alive connection Linux delays that acknowledgement by up to 40 ms, which made
+    some queries 6x slower than on a fresh connection (48 ms instead of 7.4 ms, measured).
+    ``TCP_QUICKACK`` is not sticky, so it is set before each request and response.
+    """
+    if sock is not None and hasattr(socket, "TCP_QUICKACK"):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
+
+
 class _ConnectionPool:
     """Idle persistent HTTP(S) connections to one host, shared by threads."""
 
@@ -594,7 +607,11 @@ class RemoteStore:
             connection, reused = self._pool.acquire(timeout or socket.getdefaulttimeout() or 300.0)
             keep = False
             try:
+                if connection.sock is None:
+                    connection.connect()
+                quick_ack(connection.sock)
                 connection.request(request.get_method(), request.selector, body=request.data, headers=headers)
+                quick_ack(connection.sock)
                 raw = connection.getresponse()
                 body = raw.read()
                 keep = not raw.will_close

@@ -1,0 +1,749 @@
+"""`coevidence bench endpoint`: the SPARQL endpoint against its peers, side by side.
+
+One run synthesises pilots with the ingest's generator (``coevidence.ingest.synth``), builds
+them to N-Triples, then runs a mix of cross-pilot queries on
+
+- ``oxigraph``: pyoxigraph in-process, holding the files as the server's workers do (the
+  engine alone, no HTTP);
+- ``serve``: ``coevidence serve --data FILE`` over HTTP (the embedded store);
+- ``virtuoso``: Virtuoso 7 open source over HTTP, asked directly;
+- ``serve→virtuoso``: ``coevidence serve --endpoint`` in front of that Virtuoso;
+- ``rdflib-endpoint``: rdflib-endpoint serving the same files on rdflib's in-memory store.
+
+Every system holds the same triples (the data, the ontology and the vocabularies). Each
+query runs once to warm up, then ``--repeat`` times, the systems taking turns; the table
+gives medians. A query that does not finish within ``--limit`` seconds counts as timed out
+*at* the limit; rdflib-endpoint cannot stop a running query, so after a time-out its process
+is restarted (and it is measured after the others, so that its runaway work never overlaps
+their measurements). pyoxigraph in-process cannot be stopped either and has no limit.
+"""
+
+from __future__ import annotations
+
+import http.client
+import importlib.metadata
+import json
+import os
+import platform
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+import click
+
+from coevidence.ontology import ID, ONTOLOGY_FILE, PREFIXES, VOCABULARIES_FILE
+from coevidence.server.stores.remote import quick_ack
+
+#: the ingest generator makes about 1,660 triples per pilot (with provenance): 900 pilots
+#: give the 1.5 million triples the issue asks for
+DEFAULT_PILOTS = 900
+DEFAULT_WORKDIR = Path.home() / ".cache" / "coevidence" / "bench-endpoint"
+RESULTS_JSON = "application/sparql-results+json"
+
+SYSTEMS = ("oxigraph", "serve", "virtuoso", "serve→virtuoso", "rdflib-endpoint")
+
+
+# ---------------------------------------------------------------------------------------
+# The query mix
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BenchQuery:
+    name: str
+    what: str
+    body: str
+
+    def text(self) -> str:
+        return prologue(self.body) + self.body
+
+
+def prologue(body: str) -> str:
+    """PREFIX lines for the project prefixes a query body uses."""
+    return "".join(f"PREFIX {prefix}: <{iri}>\n" for prefix, iri in PREFIXES.items() if f"{prefix}:" in body)
+
+
+def query_mix(pilot: str, actor: str) -> list[BenchQuery]:
+    """The benchmark's queries; *pilot* and *actor* are the N-Triples IRIs of the entities
+    the point look-ups ask about (minted by the project, not user input)."""
+    return [
+        BenchQuery("exchanges_by_country_and_resource_type", "aggregate: exchanges by pilot country and resource type", """
+SELECT ?country ?resourceType (COUNT(?exchange) AS ?exchanges) WHERE {
+  ?exchange a coe:ResourceExchange ; coe:pilot ?pilot ; coe:resourceType ?resourceType .
+  ?pilot coe:country ?country .
+} GROUP BY ?country ?resourceType ORDER BY ?country DESC(?exchanges)"""),
+        BenchQuery("citizen_contributions_by_country", "aggregate, four joins: what citizen groups gave, by country", """
+SELECT ?country ?resourceType (COUNT(?exchange) AS ?exchanges) WHERE {
+  ?exchange coe:provider ?provider ; coe:resourceType ?resourceType ; coe:pilot ?pilot .
+  ?provider a coe:CitizenGroup .
+  ?pilot coe:country ?country .
+} GROUP BY ?country ?resourceType"""),
+        BenchQuery("exchanges_by_stage", "aggregate: resource types at each stage of co-creation", """
+SELECT ?stage ?resourceType (COUNT(?exchange) AS ?exchanges) WHERE {
+  ?exchange a coe:ResourceExchange ; coe:stage ?stage ; coe:resourceType ?resourceType .
+} GROUP BY ?stage ?resourceType ORDER BY ?stage DESC(?exchanges)"""),
+        BenchQuery("sector_to_sector_flows", "path actor -> exchange -> resource -> actor, by sector", """
+SELECT ?providerSector ?resourceType ?recipientSector (COUNT(?exchange) AS ?exchanges) WHERE {
+  ?exchange coe:provider ?provider ; coe:recipient ?recipient ; coe:resourceType ?resourceType .
+  ?provider coe:sector ?providerSector .
+  ?recipient coe:sector ?recipientSector .
+} GROUP BY ?providerSector ?resourceType ?recipientSector ORDER BY DESC(?exchanges) LIMIT 50"""),
+        BenchQuery("pilot_summaries", "OPTIONAL-heavy: the first 100 pilots with service, context and groups", """
+SELECT ?pilot ?number ?title ?country ?start ?end ?serviceTitle ?area ?contextTitle ?targetGroup WHERE {
+  ?pilot a coe:Pilot ; coe:pilotNumber ?number ; rdfs:label ?title ; coe:country ?country .
+  OPTIONAL { ?pilot coe:startDate ?start }
+  OPTIONAL { ?pilot coe:endDate ?end }
+  OPTIONAL { ?pilot coe:service ?service . ?service rdfs:label ?serviceTitle ; coe:serviceArea ?area }
+  OPTIONAL { ?pilot coe:nationalContext ?context . ?context rdfs:label ?contextTitle }
+  OPTIONAL { ?pilot coe:targetGroup ?group . ?group rdfs:label ?targetGroup }
+} ORDER BY ?number LIMIT 100"""),
+        BenchQuery("pilot_activity_in_finland", "OPTIONAL + aggregate: exchanges and outcomes of each Finnish pilot", """
+SELECT ?pilot ?title (COUNT(DISTINCT ?exchange) AS ?exchanges) (COUNT(DISTINCT ?outcome) AS ?outcomes) WHERE {
+  ?pilot a coe:Pilot ; rdfs:label ?title ; coe:country country:FIN .
+  OPTIONAL { ?exchange coe:pilot ?pilot ; a coe:ResourceExchange }
+  OPTIONAL { ?outcome coe:pilot ?pilot ; a coe:Outcome }
+} GROUP BY ?pilot ?title ORDER BY DESC(?exchanges) ?pilot LIMIT 20"""),
+        BenchQuery("outcomes_by_direction_and_evidence", "aggregate: outcomes by direction and kind of evidence", """
+SELECT ?direction ?evidenceType (COUNT(?outcome) AS ?outcomes) WHERE {
+  ?outcome a coe:Outcome ; coe:direction ?direction ; coe:evidenceType ?evidenceType .
+} GROUP BY ?direction ?evidenceType ORDER BY ?direction ?evidenceType"""),
+        BenchQuery("hindering_factors_by_country", "aggregate through the vocabulary: hindering factors by category and country", """
+SELECT ?country ?category (COUNT(DISTINCT ?factor) AS ?factors) WHERE {
+  ?factor a coe:Factor ; coe:effect ?effect ; coe:factorCategory ?category ; coe:pilot ?pilot .
+  ?effect skos:notation "hindering" .
+  ?pilot coe:country ?country .
+} GROUP BY ?country ?category ORDER BY ?country DESC(?factors)"""),
+        BenchQuery("text_search_exchanges", "text filter (CONTAINS): exchanges of lived experience, with their pilots", """
+SELECT ?exchange ?label ?pilotTitle WHERE {
+  ?exchange a coe:ResourceExchange ; rdfs:label ?label ; coe:pilot ?pilot .
+  ?pilot rdfs:label ?pilotTitle .
+  FILTER(CONTAINS(LCASE(?label), "lived experience"))
+} ORDER BY ?exchange LIMIT 100"""),
+        BenchQuery("regex_on_quotes", "text filter (REGEX): claims quoting passages 100 to 199, with their sources", """
+SELECT ?claim ?quote ?source WHERE {
+  ?claim coe:evidence ?evidence .
+  ?evidence oa:hasSource ?source ; oa:hasSelector ?selector .
+  ?selector oa:exact ?quote .
+  FILTER(REGEX(?quote, "^Passage 1[0-9][0-9] of"))
+} ORDER BY ?claim ?source LIMIT 100"""),
+        BenchQuery("evidence_of_one_pilot", "point, with joins: one pilot's outcomes, their sources and quotes", f"""
+SELECT ?outcome ?outcomeType ?direction ?sourceTitle ?quote WHERE {{
+  ?outcome coe:pilot {pilot} ; a coe:Outcome ; coe:outcomeType ?outcomeType ; coe:direction ?direction ;
+           coe:evidence ?evidence .
+  ?evidence oa:hasSource ?source .
+  ?source rdfs:label ?sourceTitle .
+  OPTIONAL {{ ?evidence oa:hasSelector ?selector . ?selector oa:exact ?quote }}
+}}"""),
+        BenchQuery("lookup_pilot", "point look-up: every property of one pilot", f"""
+SELECT ?property ?value WHERE {{ {pilot} ?property ?value }}"""),
+        BenchQuery("lookup_actor", "point look-up: every property of one actor", f"""
+SELECT ?property ?value WHERE {{ {actor} ?property ?value }}"""),
+    ]
+
+
+# ---------------------------------------------------------------------------------------
+# Measurements
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    seconds: float
+    rows: int | None = None  # None: timed out or failed
+    error: str | None = None
+
+    @property
+    def timed_out(self) -> bool:
+        return self.error == "timeout"
+
+
+@dataclass
+class Cell:
+    """All runs of one query on one system."""
+
+    runs: list[Run] = field(default_factory=list)
+
+    def median(self, limit: float) -> float:
+        values = [limit if run.timed_out else run.seconds for run in self.runs if run.error in (None, "timeout")]
+        return statistics.median(values) if values else float("nan")
+
+    @property
+    def timed_out(self) -> bool:
+        return any(run.timed_out for run in self.runs)
+
+    @property
+    def failed(self) -> str | None:
+        return next((run.error for run in self.runs if run.error not in (None, "timeout")), None)
+
+    @property
+    def rows(self) -> int | None:
+        return next((run.rows for run in self.runs if run.rows is not None), None)
+
+
+class HttpClient:
+    """One keep-alive connection to a SPARQL endpoint; asks for SPARQL JSON results.
+
+    Sets ``TCP_QUICKACK`` around each request, as RemoteStore does: without it Virtuoso's
+    answers on a kept-alive connection often wait 40 ms for a delayed acknowledgement."""
+
+    def __init__(self, url: str, *, extra: dict[str, str] | None = None) -> None:
+        parts = urllib.parse.urlsplit(url)
+        self.host, self.port, self.path = parts.hostname or "127.0.0.1", parts.port or 80, parts.path
+        self.extra = dict(extra or {})
+        self.connection: http.client.HTTPConnection | None = None
+
+    def ask(self, sparql: str, limit: float) -> Run:
+        params = urllib.parse.urlencode({"query": sparql, **self.extra})
+        if self.connection is None:
+            self.connection = http.client.HTTPConnection(self.host, self.port, timeout=limit)
+        self.connection.timeout = limit
+        if self.connection.sock is not None:
+            self.connection.sock.settimeout(limit)
+        started = time.perf_counter()
+        try:
+            if self.connection.sock is None:
+                self.connection.connect()
+            quick_ack(self.connection.sock)
+            self.connection.request("GET", f"{self.path}?{params}", headers={"Accept": RESULTS_JSON})
+            quick_ack(self.connection.sock)
+            response = self.connection.getresponse()
+            body = response.read()
+        except TimeoutError:
+            self.close()
+            return Run(limit, error="timeout")
+        except (OSError, http.client.HTTPException) as error:
+            self.close()
+            return Run(time.perf_counter() - started, error=f"{type(error).__name__}: {error}")
+        elapsed = time.perf_counter() - started
+        if response.will_close:
+            self.close()
+        if response.status in (503, 504) and b"time" in body.lower():
+            return Run(limit, error="timeout")
+        if response.status != 200:
+            return Run(elapsed, error=f"HTTP {response.status}: {body[:200].decode(errors='replace')}")
+        if response.getheader("X-SQL-State", "").strip() == "S1TAT":
+            return Run(limit, error="timeout")
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return Run(elapsed, error="the answer is not JSON")
+        return Run(elapsed, rows=len(data.get("results", {}).get("bindings", [])))
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+
+class InProcess:
+    """pyoxigraph in this process, holding the data as the server's workers do: each file
+    bulk-loaded into its own named graph of an in-memory store."""
+
+    def __init__(self, data: Path) -> None:
+        import pyoxigraph
+
+        from coevidence.server.stores.oxigraph import FORMATS_BY_SUFFIX, data_files
+
+        self.store = pyoxigraph.Store()
+        for file in data_files([data]):
+            rdf_format = getattr(pyoxigraph.RdfFormat, FORMATS_BY_SUFFIX[file.path.suffix.lower()])
+            self.store.bulk_load(path=str(file.path), format=rdf_format, to_graph=pyoxigraph.NamedNode(file.graph))
+
+    def ask(self, sparql: str, limit: float) -> Run:
+        started = time.perf_counter()
+        result = self.store.query(sparql, use_default_graph_as_union=True)
+        rows = [tuple(solution) for solution in result]
+        return Run(time.perf_counter() - started, rows=len(rows))
+
+    def close(self) -> None:
+        del self.store
+
+
+@dataclass
+class Process:
+    """A server process started here; stopped by its own id."""
+
+    name: str
+    popen: subprocess.Popen
+    url: str
+    log: Path
+
+    def stop(self) -> None:
+        if self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGTERM)
+            try:
+                self.popen.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait(timeout=10)
+
+
+def start_serve(args: list[str], log: Path, name: str) -> Process:
+    """Start ``coevidence serve`` on a free port and wait for its URL."""
+    command = [sys.executable, "-m", "coevidence", "serve", "--host", "127.0.0.1", "--port", "0", *args]
+    stderr = log.open("wb")
+    popen = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr, stdin=subprocess.DEVNULL, text=True)
+    stderr.close()
+    assert popen.stdout is not None
+    line = popen.stdout.readline()
+    if "serving SPARQL at " not in line:
+        popen.wait(timeout=30)
+        raise click.ClickException(f"coevidence serve did not start ({name}): {log.read_text(errors='replace')[-800:]}")
+    url = line.split("serving SPARQL at ", 1)[1].split()[0]
+    return Process(name, popen, url, log)
+
+
+def start_rdflib_endpoint(files: list[Path], log: Path, port: int, deadline: float = 3600) -> Process:
+    """Start rdflib-endpoint on the files and wait until it has loaded them and answers."""
+    executable = Path(sys.executable).with_name("rdflib-endpoint")
+    command = [str(executable), "serve", *map(str, files), "--host", "127.0.0.1", "--port", str(port)]
+    out = log.open("ab")
+    popen = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    out.close()
+    # its SPARQL endpoint is at "/" (the command's message says /sparql, which answers 404)
+    process = Process("rdflib-endpoint", popen, f"http://127.0.0.1:{port}/", log)
+    client = HttpClient(process.url)
+    stop_at = time.monotonic() + deadline
+    while time.monotonic() < stop_at:
+        if popen.poll() is not None:
+            raise click.ClickException(f"rdflib-endpoint exited: {log.read_text(errors='replace')[-800:]}")
+        if client.ask("ASK {}", 5).error is None:
+            client.close()
+            return process
+        client.close()
+        time.sleep(1)
+    process.stop()
+    raise click.ClickException("rdflib-endpoint did not answer within an hour")
+
+
+# ---------------------------------------------------------------------------------------
+# Data
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Dataset:
+    folder: Path
+    data: Path  # N-Triples of the synthetic pilots
+    triples: int
+    pilot: str
+    actor: str
+    prepare_seconds: dict[str, float]
+
+    @property
+    def files(self) -> list[Path]:
+        return [self.data, ONTOLOGY_FILE, VOCABULARIES_FILE]
+
+
+def prepare(workdir: Path, pilots: int, seed: int, say: Callable[[str], None]) -> Dataset:
+    """Synthesise and build *pilots* pilots under *workdir* (kept for later runs)."""
+    from coevidence.ingest.build import build_graph, serialize
+    from coevidence.ingest.synth import write_synthetic
+
+    folder = workdir / f"pilots-{pilots}-seed-{seed}"
+    data, done = folder / "data.nt", folder / "prepared.json"
+    timings: dict[str, float] = {}
+    if not done.is_file():
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        say(f"synthesising {pilots} pilots in {folder}")
+        started = time.perf_counter()
+        write_synthetic(folder / "sources", pilots, seed=seed)
+        built = build_graph([folder / "sources"])
+        if built.graph is None:
+            problems = "; ".join(str(error) for error in built.errors[:5])
+            raise click.ClickException(f"the synthetic sources do not build: {problems}")
+        data.write_bytes(serialize(built.graph, "nt"))
+        del built
+        timings["synthesise and build"] = time.perf_counter() - started
+        done.write_text(json.dumps(timings))
+    else:
+        timings = json.loads(done.read_text())
+    with data.open("rb") as stream:
+        triples = sum(1 for _ in stream)
+    # the point look-ups ask about the middle pilot and the first actor taking part in it
+    pilot_iri = ID[f"pilot/p{max(1, pilots // 2):05d}"]
+    participant = f"<{pilot_iri}> ."
+    actor = None
+    with data.open(encoding="utf-8") as lines:
+        claims = {line.split(" ", 1)[0] for line in lines if line.rstrip().endswith(participant) and "#pilot>" in line}
+    with data.open(encoding="utf-8") as lines:
+        actors = sorted(line.split(" ")[2] for line in lines if "#participant>" in line and line.split(" ", 1)[0] in claims)
+    actor = actors[0] if actors else None
+    if actor is None:
+        raise click.ClickException(f"{pilot_iri} has no participants in the synthetic data")
+    return Dataset(folder, data, triples, pilot_iri.n3(), actor, timings)
+
+
+# ---------------------------------------------------------------------------------------
+# The run
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Results:
+    queries: list[BenchQuery]
+    systems: list[str]
+    cells: dict[tuple[str, str], Cell]
+    limit: float
+    repeat: int
+    notes: list[str]
+    loads: dict[str, float]
+
+    def cell(self, query: str, system: str) -> Cell:
+        return self.cells.setdefault((query, system), Cell())
+
+    def median(self, query: str, system: str) -> float:
+        return self.cell(query, system).median(self.limit)
+
+    def mix_median(self, system: str) -> float:
+        return statistics.median(self.median(q.name, system) for q in self.queries)
+
+
+def measure_interleaved(results: Results, clients: dict[str, object], warmup: int, say: Callable[[str], None]) -> None:
+    """Each query on each system in turn: warm-up runs, then ``repeat`` measured runs."""
+    for query in results.queries:
+        text = query.text()
+        for round_number in range(warmup + results.repeat):
+            for name, client in clients.items():
+                run = client.ask(text, results.limit)  # type: ignore[attr-defined]
+                if round_number >= warmup:
+                    results.cell(query.name, name).runs.append(run)
+        say("  " + query.name + ": " + ", ".join(f"{name} {format_seconds(results.median(query.name, name))}" for name in clients))
+
+
+def measure_rdflib(results: Results, dataset: Dataset, workdir: Path, warmup: int, say: Callable[[str], None]) -> None:
+    """rdflib-endpoint, query by query, restarted after every time-out."""
+    from coevidence.bench.virtuoso import free_port
+
+    log = workdir / "rdflib-endpoint.log"
+    log.write_bytes(b"")
+    started = time.perf_counter()
+    say("starting rdflib-endpoint (rdflib's in-memory store; loading takes a while)")
+    process = start_rdflib_endpoint(dataset.files, log, free_port())
+    results.loads["rdflib-endpoint"] = time.perf_counter() - started
+    try:
+        for query in results.queries:
+            text = query.text()
+            client = HttpClient(process.url)
+            cell = results.cell(query.name, "rdflib-endpoint")
+            for round_number in range(warmup + results.repeat):
+                run = client.ask(text, results.limit)
+                if round_number >= warmup or run.timed_out or run.seconds > results.limit / 4:
+                    cell.runs.append(run)  # a slow first run is a measurement, not a warm-up
+                if run.timed_out:
+                    client.close()
+                    say(f"  {query.name}: timed out after {results.limit:g} s; restarting rdflib-endpoint")
+                    process.stop()
+                    process = start_rdflib_endpoint(dataset.files, log, free_port())
+                    break
+                if run.error is not None or sum(r.seconds for r in cell.runs) > 2 * results.limit:
+                    break
+            client.close()
+            say(f"  {query.name}: rdflib-endpoint {format_seconds(cell.median(results.limit))}" + (" (timed out)" if cell.timed_out else ""))
+    finally:
+        process.stop()
+
+
+def run_benchmark(*, pilots: int, seed: int, repeat: int, warmup: int, limit: float, workdir: Path,
+                  systems: list[str], say: Callable[[str], None]) -> tuple[Results, Dataset]:
+    from coevidence.bench.virtuoso import MEMORY_SETTINGS, LocalVirtuoso, virtuoso_missing
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    dataset = prepare(workdir, pilots, seed, say)
+    say(f"{dataset.triples:,} triples of data (+ ontology and vocabularies) in {dataset.folder}")
+    queries = query_mix(dataset.pilot, dataset.actor)
+    notes: list[str] = []
+    results = Results(queries, systems, {}, limit, repeat, notes, dict(dataset.prepare_seconds))
+
+    missing = virtuoso_missing()
+    if missing and {"virtuoso", "serve→virtuoso"} & set(systems):
+        notes.append(f"Virtuoso not measured: {missing}.")
+        systems = [s for s in systems if s not in ("virtuoso", "serve→virtuoso")]
+        results.systems = systems
+
+    processes: list[Process] = []
+    clients: dict[str, object] = {}
+    virtuoso = None
+    try:
+        if "oxigraph" in systems:
+            started = time.perf_counter()
+            clients["oxigraph"] = InProcess(dataset.data)
+            results.loads["oxigraph in-process load"] = time.perf_counter() - started
+        serve_args = ["--timeout", f"{limit:g}", "--max-rows", "100000", "--workers", "2", "--threads", "4"]
+        if "serve" in systems:
+            started = time.perf_counter()
+            process = start_serve(["--data", str(dataset.data), *serve_args], workdir / "serve.log", "serve")
+            results.loads["coevidence serve start (2 workers loading)"] = time.perf_counter() - started
+            processes.append(process)
+            clients["serve"] = HttpClient(process.url)
+        if "virtuoso" in systems or "serve→virtuoso" in systems:
+            memory = "2g" if dataset.triples > 500_000 else "small"
+            virtuoso = LocalVirtuoso(
+                sparql={"ResultSetMaxRows": "1000000", "MaxQueryExecutionTime": str(int(limit)), "MaxQueryCostEstimationTime": "0"},
+                memory=memory,
+            )
+            say(f"starting Virtuoso ({memory}: {MEMORY_SETTINGS[memory]['NumberOfBuffers']} buffers) and loading the files")
+            started = time.perf_counter()
+            virtuoso.start()
+            virtuoso.load(dataset.files, "https://w3id.org/coevidence/bench")
+            results.loads["virtuoso load"] = time.perf_counter() - started
+            # both ask Virtuoso with the same time limit parameter, so only the server differs
+            virtuoso_params = {"timeout": str(int(limit * 1000))}
+            if "virtuoso" in systems:
+                clients["virtuoso"] = HttpClient(virtuoso.endpoint, extra=virtuoso_params)
+            if "serve→virtuoso" in systems:
+                process = start_serve(["--endpoint", virtuoso.endpoint, *serve_args], workdir / "serve-remote.log", "serve→virtuoso")
+                processes.append(process)
+                clients["serve→virtuoso"] = HttpClient(process.url)
+        if clients:
+            say("measuring " + ", ".join(clients) + f" ({warmup} warm-up + {repeat} runs per query)")
+            measure_interleaved(results, clients, warmup, say)
+    finally:
+        for client in clients.values():
+            client.close()  # type: ignore[attr-defined]
+        for process in processes:
+            process.stop()
+        if virtuoso is not None:
+            virtuoso.stop()
+    if "rdflib-endpoint" in systems:
+        measure_rdflib(results, dataset, workdir, warmup, say)
+    return results, dataset
+
+
+# ---------------------------------------------------------------------------------------
+# Report
+# ---------------------------------------------------------------------------------------
+
+
+def format_seconds(seconds: float) -> str:
+    if seconds != seconds:  # NaN
+        return "–"
+    if seconds < 0.01:
+        return f"{seconds * 1000:.2f} ms"
+    if seconds < 1:
+        return f"{seconds * 1000:.1f} ms"
+    return f"{seconds:.2f} s"
+
+
+def ratio(numerator: float, denominator: float) -> float:
+    return numerator / denominator if denominator > 0 else float("nan")
+
+
+def machine() -> list[str]:
+    cpu = "unknown CPU"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    memory = ""
+    meminfo = Path("/proc/meminfo")
+    if meminfo.is_file():
+        kilobytes = int(meminfo.read_text().split("MemTotal:", 1)[1].split()[0])
+        memory = f", {kilobytes / 1024 / 1024:.0f} GB RAM"
+    versions = []
+    for package in ("pyoxigraph", "rdflib", "rdflib-endpoint", "SPARQLWrapper", "flask", "waitress"):
+        try:
+            versions.append(f"{package} {importlib.metadata.version(package)}")
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    virtuoso = ""
+    if shutil.which("virtuoso-t"):
+        probe = subprocess.run(["virtuoso-t", "-?"], capture_output=True, text=True)
+        for line in (probe.stdout + probe.stderr).splitlines():
+            if line.startswith("Version"):
+                virtuoso = f"Virtuoso open source {line.split()[1]}"
+                break
+    return [
+        f"{cpu}, {os.cpu_count()} cores{memory}; {platform.system()} {platform.release()}; Python {platform.python_version()}",
+        ", ".join(versions) + (f", {virtuoso}" if virtuoso else ""),
+    ]
+
+
+def report(results: Results, dataset: Dataset, pilots: int) -> str:
+    systems = [s for s in SYSTEMS if s in results.systems]
+    limit = results.limit
+    lines = [
+        "# Endpoint benchmark",
+        "",
+        f"Measured {datetime.now(timezone.utc):%Y-%m-%d} with `coevidence bench endpoint --pilots {pilots} --repeat {results.repeat} --limit {limit:g}`.",
+        "",
+        f"Data: {pilots:,} synthetic pilots from the ingest generator, {dataset.triples:,} triples, plus the ontology and",
+        "the vocabularies, the same files in every system. Median latency per query, in one run, the",
+        f"systems taking turns; a query not finished within {limit:g} s counts as {limit:g} s (marked ⏱).",
+        "",
+    ]
+    header = ["query", "rows", *systems]
+    extra = []
+    if {"oxigraph", "serve"} <= set(systems):
+        extra.append("serve − oxigraph")
+    if {"serve", "rdflib-endpoint"} <= set(systems):
+        extra.append("rdflib-endpoint ÷ serve")
+    if {"virtuoso", "serve→virtuoso"} <= set(systems):
+        extra.append("serve→virtuoso ÷ virtuoso")
+    if {"oxigraph", "virtuoso"} <= set(systems):
+        extra.append("oxigraph ÷ virtuoso")
+    header += extra
+    lines += ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|"]
+    mismatches = []
+    for query in results.queries:
+        row_counts = {s: results.cell(query.name, s).rows for s in systems}
+        known = {count for count in row_counts.values() if count is not None}
+        if len(known) > 1:
+            mismatches.append(f"{query.name}: " + ", ".join(f"{s} {c}" for s, c in row_counts.items()))
+        cells = [f"`{query.name}`", str(next(iter(known))) if len(known) == 1 else "≠"]
+        for system in systems:
+            cell = results.cell(query.name, system)
+            text = format_seconds(cell.median(limit))
+            if cell.timed_out:
+                text += " ⏱"
+            if cell.failed:
+                text = "failed"
+            cells.append(text)
+        cells += extra_cells(results, query.name, extra)
+        lines.append("| " + " | ".join(cells) + " |")
+    mix = ["**median of the mix**", ""] + [format_seconds(results.mix_median(s)) for s in systems]
+    mix += extra_cells(results, None, extra)
+    lines.append("| " + " | ".join(mix) + " |")
+    lines += ["", "## Against the targets", ""]
+    lines += targets(results, systems)
+    if mismatches or results.notes:
+        lines += ["", "## Notes", ""]
+        lines += [f"- rows differ between systems: {m}" for m in mismatches]
+        lines += [f"- {note}" for note in results.notes]
+    failures = [(q.name, s, results.cell(q.name, s).failed) for q in results.queries for s in systems if results.cell(q.name, s).failed]
+    lines += [f"- {q} failed on {s}: {error}" for q, s, error in failures]
+    lines += ["", "## Loading", ""]
+    lines += [f"- {name}: {format_seconds(seconds)}" for name, seconds in results.loads.items()]
+    lines += ["", "## The queries", ""]
+    lines += [f"- `{q.name}`: {q.what}" for q in results.queries]
+    lines += [
+        "",
+        "## How it was measured",
+        "",
+        "- `oxigraph`: pyoxigraph in-process, the files in an in-memory store as the server's workers",
+        "  hold them (each file in its named graph, default graph = their union), every solution",
+        "  materialised; no HTTP, no time limit.",
+        "- `serve`: `coevidence serve --data FILE --workers 2 --threads 4` over HTTP (the default,",
+        "  in-memory mode of the embedded store).",
+        "- `virtuoso`: Virtuoso open source from Debian, on loopback, asked directly over HTTP",
+        "  (same `timeout` parameter as the server sends); buffers set for 2 GB of RAM.",
+        "- `serve→virtuoso`: `coevidence serve --endpoint <that Virtuoso>` (RemoteStore, SPARQLWrapper).",
+        "- `rdflib-endpoint`: `rdflib-endpoint serve FILES` (rdflib's in-memory store, FastAPI/uvicorn),",
+        "  measured after the others and restarted after every time-out, since it cannot stop a query.",
+        "- HTTP systems: one keep-alive connection, `GET /sparql?query=...`, `Accept:",
+        "  application/sparql-results+json`, timed until the whole body has arrived.",
+        f"- {results.repeat} measured runs per query and system after one warm-up run (for rdflib-endpoint,",
+        f"  fewer once a query has used {2 * limit:g} s, and a first run slower than {limit / 4:g} s counts).",
+        "",
+        "## Machine",
+        "",
+        *[f"- {line}" for line in machine()],
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def extra_cells(results: Results, query: str | None, extra: list[str]) -> list[str]:
+    def med(system: str) -> float:
+        return results.median(query, system) if query else results.mix_median(system)
+
+    cells = []
+    for column in extra:
+        if column == "serve − oxigraph":
+            if query:
+                cells.append(format_seconds(med("serve") - med("oxigraph")))
+            else:
+                cells.append(format_seconds(statistics.median(
+                    results.median(q.name, "serve") - results.median(q.name, "oxigraph") for q in results.queries)))
+        elif column == "rdflib-endpoint ÷ serve":
+            cells.append(f"{ratio(med('rdflib-endpoint'), med('serve')):,.0f}×")
+        elif column == "serve→virtuoso ÷ virtuoso":
+            if query:
+                cells.append(f"{ratio(med('serve→virtuoso'), med('virtuoso')):.2f}×")
+            else:
+                cells.append(f"{statistics.median(ratio(results.median(q.name, 'serve→virtuoso'), results.median(q.name, 'virtuoso')) for q in results.queries):.2f}×")
+        elif column == "oxigraph ÷ virtuoso":
+            cells.append(f"{ratio(med('oxigraph'), med('virtuoso')):.2f}×")
+    return cells
+
+
+def targets(results: Results, systems: list[str]) -> list[str]:
+    lines = []
+    names = [q.name for q in results.queries]
+    if {"serve", "rdflib-endpoint"} <= set(systems):
+        mix = ratio(results.mix_median("rdflib-endpoint"), results.mix_median("serve"))
+        worst = min(ratio(results.median(n, "rdflib-endpoint"), results.median(n, "serve")) for n in names)
+        timed_out = sum(results.cell(n, "rdflib-endpoint").timed_out for n in names)
+        lines.append(
+            f"- median latency, `serve` against `rdflib-endpoint`: {mix:,.0f}× lower on the mix (target ≥ 50×: "
+            f"{'met' if mix >= 50 else 'NOT met'}); per query at least {worst:,.1f}×; rdflib-endpoint timed out on "
+            f"{timed_out} of {len(names)} queries."
+        )
+    if {"serve", "oxigraph"} <= set(systems):
+        overheads = [results.median(n, "serve") - results.median(n, "oxigraph") for n in names]
+        overhead = statistics.median(overheads)
+        lines.append(
+            f"- the server's own overhead on the engine (`serve` − `oxigraph`, median over the queries): "
+            f"{format_seconds(overhead)} (target < 2 ms: {'met' if overhead < 0.002 else 'NOT met'}); "
+            f"from {format_seconds(min(overheads))} to {format_seconds(max(overheads))}."
+        )
+    if {"virtuoso", "serve→virtuoso"} <= set(systems):
+        ratios = [ratio(results.median(n, "serve→virtuoso"), results.median(n, "virtuoso")) for n in names]
+        median_ratio = statistics.median(ratios)
+        mix = ratio(results.mix_median("serve→virtuoso"), results.mix_median("virtuoso"))
+        lines.append(
+            f"- `serve→virtuoso` against Virtuoso direct: median of the per-query ratios {median_ratio:.2f}×, "
+            f"ratio of the mix medians {mix:.2f}× (target ≤ 1.2×: {'met' if max(median_ratio, mix) <= 1.2 else 'NOT met'}); "
+            f"from {min(ratios):.2f}× to {max(ratios):.2f}×."
+        )
+    if {"oxigraph", "virtuoso"} <= set(systems):
+        faster = [n for n in names if results.median(n, "virtuoso") < results.median(n, "oxigraph")]
+        lines.append(
+            f"- embedded Oxigraph (in-process) against Virtuoso over HTTP: Virtuoso is faster on {len(faster)} of "
+            f"{len(names)} queries" + (f" ({', '.join(f'`{n}`' for n in faster)})" if faster else "") + "."
+        )
+    return lines or ["- (no pair of systems to compare was measured)"]
+
+
+@click.command()
+@click.option("--pilots", default=DEFAULT_PILOTS, show_default=True, type=click.IntRange(2),
+              help="Synthetic pilots (about 1,660 triples each).")
+@click.option("--seed", default=0, show_default=True, help="Seed of the generator.")
+@click.option("--repeat", default=5, show_default=True, type=click.IntRange(1), help="Measured runs per query and system.")
+@click.option("--warmup", default=1, show_default=True, type=click.IntRange(0), help="Warm-up runs per query and system.")
+@click.option("--limit", default=60.0, show_default=True, type=click.FloatRange(0.1), help="Time limit of one query, in seconds.")
+@click.option("--systems", default=",".join(SYSTEMS), show_default=True,
+              help="Comma-separated systems to measure.")
+@click.option("--workdir", type=click.Path(path_type=Path), default=DEFAULT_WORKDIR, show_default=True,
+              help="Where the synthetic data and stores are kept between runs.")
+@click.option("--output", "-o", type=click.Path(path_type=Path), help="Write the Markdown report here.")
+def command(pilots: int, seed: int, repeat: int, warmup: int, limit: float, systems: str, workdir: Path,
+            output: Path | None) -> None:
+    """The SPARQL endpoint against pyoxigraph, Virtuoso and rdflib-endpoint, side by side."""
+    chosen = [name.strip() for name in systems.split(",") if name.strip()]
+    unknown = [name for name in chosen if name not in SYSTEMS]
+    if unknown:
+        raise click.BadParameter(f"unknown system {unknown[0]!r}; choose from {', '.join(SYSTEMS)}", param_hint="--systems")
+
+    def say(message: str) -> None:
+        click.echo(message, err=True)
+
+    results, dataset = run_benchmark(pilots=pilots, seed=seed, repeat=repeat, warmup=warmup, limit=limit,
+                                     workdir=workdir, systems=chosen, say=say)
+    text = report(results, dataset, pilots)
+    click.echo(text)
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+        say(f"written to {output}")
