@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from coevidence.data.catalogue import NamedQuery, QuestionFileError, question, questions
+from coevidence.data.research_questions import NamedQuery, QuestionFileError, question, questions
 
 __all__ = ["DATA_DIR", "COSIE_SOURCES", "COSIE_TTL", "VOID_TTL", "NamedQuery", "QuestionFileError", "question", "questions"]
 

@@ -9,7 +9,7 @@ import pyoxigraph
 import pytest
 
 from coevidence.data import NamedQuery, QuestionFileError, question, questions
-from coevidence.data.catalogue import parse_question
+from coevidence.data.research_questions import parse_question
 from coevidence.ontology import PREFIXES
 
 from .conftest import key, select, value
