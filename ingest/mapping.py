@@ -14,7 +14,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, XSD
 
 from coevidence.ingest.records import PartialDate, Record, Ref, Vocabularies
-from coevidence.ingest.tables import GROUP_KINDS, TABLES_BY_NAME, Kind
+from coevidence.ingest.tables import GROUP_KINDS, TABLES_BY_NAME
 from coevidence.ontology import COE, ID, OA
 
 #: column -> predicate, per table, for the columns that map to one triple each

@@ -57,6 +57,7 @@ def command(pilots: int, repeat: int, baseline_repeat: int, jobs: int, engine: s
     from coevidence.shapes import validate
 
     engine_used = ("turbo" if turbo_available() else "pyshacl") if engine == "auto" else engine
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="coevidence-bench-") as folder:
         sources = Path(folder) / "sources"
         synth_seconds, counts = _timed(write_synthetic, sources, pilots, seed)
@@ -82,7 +83,7 @@ def command(pilots: int, repeat: int, baseline_repeat: int, jobs: int, engine: s
             click.echo(f"plain pySHACL, run {run}: {seconds:.1f} s; same problems: {same}", err=True)
     report = _report(
         pilots=pilots, records=records, triples=triples, jobs=jobs, engine=engine_used, seed=seed,
-        ours=ours, baseline=baseline, same=same, counts=result.counts(),
+        ours=ours, baseline=baseline, same=same, counts=result.counts(), load=(load_before, os.getloadavg()),
         command=" ".join(["coevidence bench ingest", *map(shlex.quote, sys.argv[3:])]) if len(sys.argv) > 2 else "coevidence bench ingest",
     )
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -94,7 +95,7 @@ def _runs(seconds) -> str:
     return ", ".join(f"{value:.1f}" for value in seconds)
 
 
-def _report(*, pilots, records, triples, jobs, engine, seed, ours, baseline, same, counts, command) -> str:
+def _report(*, pilots, records, triples, jobs, engine, seed, ours, baseline, same, counts, command, load) -> str:
     median = {key: statistics.median(run[key] for run in ours) for key in ("build", "validate", "total")}
     lines = [
         "# Benchmark: ingest (build + validate) against one plain pySHACL call",
@@ -105,6 +106,8 @@ def _report(*, pilots, records, triples, jobs, engine, seed, ours, baseline, sam
         "",
         f"- {platform.platform()}, {os.cpu_count()} CPU cores, Python {platform.python_version()}",
         f"- rdflib {_version('rdflib')}, pySHACL {_version('pyshacl')}, pyshacl-turbo {_version('pyshacl-turbo')}, openpyxl {_version('openpyxl')}",
+        f"- load average (1, 5, 15 min) before the runs: {', '.join(f'{x:.2f}' for x in load[0])}; after: {', '.join(f'{x:.2f}' for x in load[1])}"
+        " (other work on the machine slows both sides)",
         "",
         "## Data",
         "",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from rdflib import BNode, Graph
 from rdflib.compare import graph_diff, to_isomorphic
