@@ -1,11 +1,11 @@
 """A remote SPARQL 1.1 endpoint (Virtuoso, Fuseki, GraphDB, QLever...) as a :class:`Store`.
 
 Queries go through SPARQLWrapper, the project's required SPARQL client: it builds each
-request (query, dataset parameters, Accept header, HTTP basic credentials) and reads each
-answer (SPARQL JSON results; N-Triples or Turtle for graphs). Only the last step, sending
-the request, is done here, so that one store keeps a small pool of persistent HTTP
-connections instead of opening a new one per query (SPARQLWrapper's own ``urlopen`` closes
-each connection after one request) and so that digest credentials stay inside this store
+request (query, dataset parameters, Accept header, HTTP basic credentials) and decodes SPARQL
+JSON results; graphs (N-Triples, Turtle...) are parsed by pyoxigraph. Only sending the
+request is done here, so that one store keeps a small pool of persistent HTTP connections
+instead of opening a new one per query (SPARQLWrapper's own ``urlopen`` closes each
+connection after one request) and so that digest credentials stay inside this store
 (SPARQLWrapper installs them in ``urllib``'s process-wide opener).
 
 What this module adds on top of the protocol:
@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import hashlib
 import http.client
-import json
 import math
 import queue
 import re
@@ -43,7 +42,7 @@ from typing import Iterator, Literal as TypingLiteral, Mapping, Sequence
 from rdflib import BNode, Graph, Literal, URIRef, Variable
 from rdflib.namespace import XSD
 from rdflib.term import Identifier
-from SPARQLWrapper import DIGEST, BASIC, JSON, N3, POST, GET, SPARQLWrapper
+from SPARQLWrapper import BASIC, GET, JSON, N3, POST, SPARQLWrapper
 from SPARQLWrapper.Wrapper import QueryResult as WrapperResult
 
 from coevidence import __version__
@@ -378,7 +377,10 @@ class RemoteStore:
 
     ``endpoint`` is the query URL (``http://host:8890/sparql`` for Virtuoso,
     ``http://host:3030/ds/query`` for Fuseki). ``user`` and ``password`` are sent with HTTP
-    ``basic`` or ``digest`` authentication (``http_auth``); they may also be written into the
+    ``basic`` or ``digest`` authentication (``http_auth``; ``auto``, the default, sends basic
+    credentials and changes to digest for good when the endpoint answers them with a 401
+    that asks for digest or for nothing, as Virtuoso's ``/sparql-auth`` does); they may also
+    be written into the
     URL (``https://user:password@host/sparql``), and are never shown in ``description`` or in
     messages. ``timeout_parameter`` names the request parameter through which the endpoint
     accepts a time limit in milliseconds (Virtuoso's ``timeout``; None to send none); the
@@ -392,7 +394,7 @@ class RemoteStore:
         *,
         user: str | None = None,
         password: str | None = None,
-        http_auth: TypingLiteral["basic", "digest"] = "basic",
+        http_auth: TypingLiteral["auto", "basic", "digest"] = "auto",
         timeout_parameter: str | None = "timeout",
         timeout_grace: float = TIMEOUT_GRACE,
         pool_size: int = POOL_SIZE,
@@ -400,8 +402,8 @@ class RemoteStore:
         parts = urllib.parse.urlsplit(endpoint)
         if parts.scheme not in {"http", "https"} or not parts.hostname:
             raise ValueError(f"the endpoint must be an http(s) URL, not {endpoint!r}")
-        if http_auth not in {"basic", "digest"}:
-            raise ValueError(f"http_auth must be 'basic' or 'digest', not {http_auth!r}")
+        if http_auth not in {"auto", "basic", "digest"}:
+            raise ValueError(f"http_auth must be 'auto', 'basic' or 'digest', not {http_auth!r}")
         if parts.username is not None and user is None:
             # credentials written into the URL (https://user:password@host/sparql)
             user = urllib.parse.unquote(parts.username)
@@ -425,10 +427,14 @@ class RemoteStore:
         self._pool = _ConnectionPool(endpoint, pool_size)
         self._digest_opener: urllib.request.OpenerDirector | None = None
         if user is not None and http_auth == "digest":
-            passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-            passwords.add_password(None, endpoint, user, password)
-            self._digest_opener = urllib.request.build_opener(urllib.request.HTTPDigestAuthHandler(passwords))
+            self._use_digest()
         self._data_version: str | None = None
+
+    def _use_digest(self) -> None:
+        passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+        passwords.add_password(None, self.endpoint, self.user, self.password)
+        self._digest_opener = urllib.request.build_opener(urllib.request.HTTPDigestAuthHandler(passwords))
+        self.http_auth = "digest"
 
     # -- the Store protocol ---------------------------------------------------------------
 
@@ -477,7 +483,7 @@ class RemoteStore:
             wrapper.setSocketTimeout(timeout + self.timeout_grace)
             if self.timeout_parameter:
                 wrapper.addParameter(self.timeout_parameter, str(max(1, int(timeout * 1000))))
-        if self.user is not None and self.http_auth == "basic":
+        if self.user is not None and self.http_auth != "digest":
             wrapper.setHTTPAuth(BASIC)
             wrapper.setCredentials(self.user, self.password)
         answer = wrapper.query()
@@ -597,9 +603,25 @@ class RemoteStore:
         except (OSError, http.client.HTTPException) as error:
             reason = getattr(error, "reason", None) or getattr(error, "strerror", None) or error
             raise StoreUnavailable(f"cannot reach the SPARQL endpoint {self.endpoint}: {reason}") from None
+        if response.status == 401 and self._wants_digest(response):
+            # the endpoint asks for digest credentials: from now on, send them that way
+            self._use_digest()
+            request.remove_header("Authorization")
+            return self._send(request, timeout)
         if response.status >= 400:
             raise self._http_error(response)
         return response
+
+    def _wants_digest(self, response: _Response) -> bool:
+        """Whether a 401 to basic credentials means "use digest": its challenge says so, or
+        it has none (Virtuoso's /sparql-auth answers basic credentials with a bare 401)."""
+        challenge = (response.headers.get("WWW-Authenticate", "") or "").strip().lower()
+        return (
+            self.user is not None
+            and self.http_auth == "auto"
+            and self._digest_opener is None
+            and (not challenge or challenge.startswith("digest"))
+        )
 
     def _send_pooled(self, request: urllib.request.Request, timeout: float | None) -> _Response:
         headers = dict(request.header_items())

@@ -248,7 +248,12 @@ def test_digest_credentials_reach_the_protected_endpoint(virtuoso):
     protected = virtuoso.endpoint + "-auth"  # Virtuoso's /sparql-auth wants HTTP digest
     with RemoteStore(protected, user="dba", password=virtuoso.password, http_auth="digest") as good:
         assert run(good, "ASK { ?s ?p ?o }").boolean is True
-    with RemoteStore(protected, user="dba", password="not-the-password", http_auth="digest") as bad:
+    with RemoteStore(protected, user="dba", password=virtuoso.password) as automatic:
+        # the default sends basic credentials, then changes to digest when asked to
+        assert run(automatic, "ASK { ?s ?p ?o }").boolean is True
+        assert automatic.http_auth == "digest"
+        assert run(automatic, "ASK { ?s ?p ?o }").boolean is True
+    with RemoteStore(protected, user="dba", password="not-the-password") as bad:
         with pytest.raises(StoreUnavailable, match="credentials"):
             run(bad, "ASK { ?s ?p ?o }")
     with RemoteStore(protected) as anonymous:

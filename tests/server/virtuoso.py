@@ -1,16 +1,18 @@
 """A real Virtuoso open-source server for the remote-store tests.
 
-Import the fixtures explicitly in a test module::
+Import the fixture explicitly in the test module that needs it (one module only: pytest
+would start one server per module that imports a session fixture)::
 
-    from tests_server_virtuoso import virtuoso  # (see the import at the top of test_remote_store.py)
+    from tests.server.virtuoso import virtuoso  # noqa: F401
 
 ``virtuoso`` (session-scoped) starts one server on loopback with its files in a temporary
 folder (see :class:`coevidence.bench.virtuoso.LocalVirtuoso`), loads :func:`fixture_graph`
 into :data:`FIXTURE_GRAPH`, a one-triple graph into :data:`OTHER_GRAPH` and, where the
 bundled ``data/cosie.ttl`` exists, the embedded store's files (the data, the ontology, the
 vocabularies) into the same named graphs as the embedded store (:func:`bundled_graphs`),
-then yields the running server and stops it at the end. Its ``ResultSetMaxRows`` is :data:`VIRTUOSO_MAX_ROWS`, so that one test
-can watch Virtuoso cut a result. Where Virtuoso is not installed the tests skip, saying why.
+then yields the running server and stops it at the end. Its ``ResultSetMaxRows`` is
+:data:`VIRTUOSO_MAX_ROWS`, so that one test can watch Virtuoso cut a result. Where Virtuoso
+is not installed the tests skip, saying why.
 """
 
 from __future__ import annotations
