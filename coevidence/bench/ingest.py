@@ -49,7 +49,8 @@ def _timed(function, *args, **kwargs):
 @click.option("--engine", type=click.Choice(["auto", "pyshacl", "turbo"]), default="auto", show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("benchmarks/ingest.md"), show_default=True)
-def command(pilots: int, repeat: int, baseline_repeat: int, jobs: int, engine: str, seed: int, output: Path) -> None:
+@click.option("--append", is_flag=True, help="Add this run's report to the end of OUTPUT instead of replacing it.")
+def command(pilots: int, repeat: int, baseline_repeat: int, jobs: int, engine: str, seed: int, output: Path, append: bool) -> None:
     """Build + validate synthetic pilots, and compare with one plain pySHACL validation."""
     from coevidence.ingest.build import build_graph
     from coevidence.ingest.synth import write_synthetic
@@ -87,7 +88,8 @@ def command(pilots: int, repeat: int, baseline_repeat: int, jobs: int, engine: s
         command=" ".join(["coevidence bench ingest", *map(shlex.quote, sys.argv[3:])]) if len(sys.argv) > 2 else "coevidence bench ingest",
     )
     output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(report, encoding="utf-8")
+    before = output.read_text(encoding="utf-8").rstrip("\n") + "\n\n" if append and output.exists() else ""
+    output.write_text(before + report, encoding="utf-8")
     click.echo(report)
 
 
