@@ -2,7 +2,7 @@
 
 ``build_graph`` turns sources into a graph (or the list of every input error);
 ``serialize`` gives canonical, byte-stable bytes for Turtle, N-Triples or JSON-LD;
-``write_atomically`` and ``write_store`` publish them without ever leaving a half-written
+``write_atomically`` publishes them without ever leaving a half-written
 output behind.
 """
 
@@ -182,29 +182,4 @@ def write_atomically(path: Path, data: bytes) -> None:
         raise BuildFailed(f"{path}: cannot be written ({error.strerror})") from None
 
 
-def write_store(graph: Graph, directory: Path) -> None:
-    """Write *graph* to a persistent Oxigraph store in *directory*, built aside then renamed in."""
-    import pyoxigraph
-
-    directory = Path(directory)
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
-    try:
-        store = pyoxigraph.Store(str(staging))
-        store.bulk_load(serialize(graph, "nt"), format=pyoxigraph.RdfFormat.N_TRIPLES)
-        store.flush()
-        del store
-        old = None
-        if directory.exists():
-            old = directory.with_name(f".{directory.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            directory.rename(old)
-        staging.rename(directory)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except OSError as error:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise BuildFailed(f"{directory}: cannot write the store ({error.strerror})") from None
-
-
-__all__ = ["Built", "BuildFailed", "build_graph", "build_iri", "output_format", "serialize", "source_digest", "write_atomically", "write_store"]
+__all__ = ["Built", "BuildFailed", "build_graph", "build_iri", "output_format", "serialize", "source_digest", "write_atomically"]

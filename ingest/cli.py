@@ -12,8 +12,10 @@ from pathlib import Path
 import click
 from rdflib import URIRef
 
-from coevidence.ingest.build import BuildFailed, Built, build_graph, output_format, serialize, write_atomically, write_store
+from coevidence.ingest.build import BuildFailed, Built, build_graph, output_format, serialize, write_atomically
 from coevidence.ingest.readers import Origin
+from coevidence.server.stores import DataFileError
+from coevidence.server.stores.oxigraph import write_store
 from coevidence.shapes import Problem
 
 EXIT_OK, EXIT_INVALID, EXIT_FAILED = 0, 1, 2
@@ -102,9 +104,13 @@ def build(sources: tuple[Path, ...], output: Path, fmt: str | None, store: Path 
     try:
         write_atomically(output, serialize(built.graph, rdf_format))
         if store is not None:
-            write_store(built.graph, store)
+            # the same store the server writes and serves: the built file in its named
+            # graph, with the ontology and vocabularies beside it
+            write_store([output], store)
     except BuildFailed as error:
         _fail(str(error))
+    except (DataFileError, OSError) as error:
+        _fail(f"{store}: cannot write the store: {error}")
     warnings = f", {counts['Warning']} warning(s)" if counts["Warning"] else ""
     click.echo(f"wrote {output}: {len(built.triples)} triples from {built.records} records{warnings}", err=True)
 

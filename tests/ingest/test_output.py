@@ -58,7 +58,11 @@ def test_store_is_written_after_validation(run, tmp_path):
     result = run("build", GOLDEN_SOURCES, "-o", tmp_path / "out.ttl", "--store", store_dir)
     assert result.exit_code == 0, result.stderr
     store = pyoxigraph.Store.read_only(str(store_dir))
-    assert len(store) == len(Graph().parse(tmp_path / "out.ttl"))
+    # the built graph in its own named graph, the ontology and vocabularies beside it, as the server serves them
+    built = pyoxigraph.NamedNode("https://w3id.org/coevidence/graph/out")
+    assert len(list(store.quads_for_pattern(None, None, None, built))) == len(Graph().parse(tmp_path / "out.ttl"))
+    graphs = {graph.value for graph in store.named_graphs()}
+    assert graphs == {built.value, "https://w3id.org/coevidence/graph/ontology", "https://w3id.org/coevidence/graph/vocabularies"}
     del store
     result = run("build", GOLDEN_SOURCES, "-o", tmp_path / "out.ttl", "--store", store_dir)  # replaced in place
     assert result.exit_code == 0 and sorted(p.name for p in tmp_path.iterdir()) == ["out.ttl", "store"]
