@@ -12,14 +12,9 @@ refreshes the copies of the ontology and vocabularies that sit beside the data.
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from collections import Counter
 from pathlib import Path
-
-from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, VOID, XSD
 
 from coevidence.data import COSIE_TTL, DATA_DIR, VOID_TTL
 from coevidence.ontology import (
@@ -33,6 +28,10 @@ from coevidence.ontology import (
     VOCABULARIES_FILE,
     bind_prefixes,
 )
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, VOID, XSD
+
+from coevidence.files import write_atomically
 
 __all__ = ["DATASET", "DEFAULT_BASE", "describe", "serialize_description", "write_description", "copy_vocabularies", "main"]
 
@@ -176,20 +175,6 @@ def describe(graph: Graph, base: str = DEFAULT_BASE) -> Graph:
     return out
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except OSError:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def serialize_description(description: Graph) -> bytes:
     """Canonical Turtle for a description (the same triples always give the same bytes)."""
     return description.serialize(format="longturtle", encoding="utf-8")
@@ -198,14 +183,14 @@ def serialize_description(description: Graph) -> bytes:
 def write_description(data: Path = COSIE_TTL, output: Path = VOID_TTL, base: str = DEFAULT_BASE) -> int:
     """Describe the graph in *data*, write it to *output* atomically; return the triple count."""
     graph = Graph().parse(data, format="turtle")
-    _write_atomically(Path(output), serialize_description(describe(graph, base)))
+    write_atomically(Path(output), serialize_description(describe(graph, base)))
     return len(graph)
 
 
 def copy_vocabularies() -> None:
     """Refresh data/ontology.ttl and data/vocabularies.ttl, byte-for-byte copies of ontology/'s files."""
     for source, copy in ((ONTOLOGY_FILE, ONTOLOGY_COPY), (VOCABULARIES_FILE, VOCABULARIES_COPY)):
-        _write_atomically(copy, Path(source).read_bytes())
+        write_atomically(copy, Path(source).read_bytes())
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,25 +10,29 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from coevidence.ingest.mapping import add_build, build_iri, map_records
+from coevidence.ingest.readers import (
+    Origin,
+    SourceFiles,
+    SourceUnreadable,
+    collect_files,
+    read_sources,
+)
+from coevidence.ingest.records import IngestError, Vocabularies, parse_sources
+from coevidence.ingest.validation import Triples, paused_gc
+from coevidence.ontology import bind_prefixes, vocabulary_graph
 from rdflib import BNode, Graph, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.plugins.parsers.notation3 import BadSyntax
 from rdflib.plugins.parsers.ntriples import ParseError
 
 import coevidence
-from coevidence.ingest.mapping import add_build, build_iri, map_records
-from coevidence.ingest.readers import Origin, SourceFiles, SourceUnreadable, collect_files, read_sources
-from coevidence.ingest.records import IngestError, Vocabularies, parse_sources
-from coevidence.ingest.validation import Triples, paused_gc
-from coevidence.ontology import bind_prefixes, vocabulary_graph
+from coevidence import files
 
 FORMATS = {".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld"}
 
@@ -163,23 +167,11 @@ def _sorted_jsonld(data):
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    """Write *data* to *path* through a temporary file in the same folder, then rename it."""
-    path = Path(path)
+    """Publish *data* at *path* atomically (see :func:`coevidence.files.write_atomically`)."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        files.write_atomically(path, data, make_parents=True)
     except OSError as error:
-        raise BuildFailed(f"{path}: cannot be written ({error.strerror})") from None
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
-        raise BuildFailed(f"{path}: cannot be written ({error.strerror})") from None
+        raise BuildFailed(f"{path}: cannot be written ({error.strerror or error})") from None
 
 
 __all__ = ["Built", "BuildFailed", "build_graph", "build_iri", "output_format", "serialize", "source_digest", "write_atomically"]

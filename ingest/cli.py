@@ -10,13 +10,19 @@ import sys
 from pathlib import Path
 
 import click
-from rdflib import URIRef
-
-from coevidence.ingest.build import BuildFailed, Built, build_graph, output_format, serialize, write_atomically
+from coevidence.ingest.build import (
+    BuildFailed,
+    Built,
+    build_graph,
+    output_format,
+    serialize,
+    write_atomically,
+)
 from coevidence.ingest.readers import Origin
 from coevidence.server.stores import DataFileError
 from coevidence.server.stores.oxigraph import write_store
 from coevidence.shapes import Problem
+from rdflib import URIRef
 
 EXIT_OK, EXIT_INVALID, EXIT_FAILED = 0, 1, 2
 

@@ -9,20 +9,20 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
-import tempfile
 import xml.sax
 from contextlib import contextmanager
 from pathlib import Path
 
 import click
 import pyoxigraph
+from coevidence.shapes import ValidationResult
+from coevidence.shapes import validate as validate_graph
 from rdflib import Graph
 from rdflib.exceptions import Error as RDFLibError
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
-from coevidence.shapes import ValidationResult, validate as validate_graph
+from coevidence.files import write_atomically
 
 #: file suffix -> rdflib parser
 FORMATS_BY_SUFFIX: dict[str, str] = {
@@ -241,22 +241,6 @@ def render(result: ValidationResult, report_format: str) -> str:
     return human_report(result)
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write *text* to *path* through a temporary file in the same folder, so that a reader
-    never sees half a report and a failed write leaves what was there before."""
-    directory = path.resolve().parent
-    handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=directory, prefix=f".{path.name}.", suffix=".tmp", delete=False)
-    replaced = False
-    try:
-        with handle:
-            handle.write(text)
-        os.replace(handle.name, path)
-        replaced = True
-    finally:
-        if not replaced:
-            Path(handle.name).unlink(missing_ok=True)
-
-
 # ---------------------------------------------------------------------------
 # The command
 # ---------------------------------------------------------------------------
@@ -297,7 +281,7 @@ def validate(ctx: click.Context, files: tuple[Path, ...], report_format: str | N
 
     if output is not None:
         try:
-            write_atomically(output, text)
+            write_atomically(output, text.encode("utf-8"))
         except OSError as error:
             click.echo(f"{output}: cannot write the report: {error.strerror or error}", err=True)
             ctx.exit(EXIT_COULD_NOT_RUN)
