@@ -38,7 +38,7 @@ from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
 from coevidence.ontology import COE, ontology_graph, vocabulary_graph
-from coevidence.shapes import Problem, ValidationResult, compact, label_of, path_text, shapes_graph, term_text
+from coevidence.shapes import Problem, ValidationResult, problems_from_report, shapes_graph
 from coevidence.shapes import validate as validate_with_pyshacl
 
 ENGINES = ("pyshacl", "turbo")
@@ -111,7 +111,6 @@ class _Labels:
 # behind an adapter that gives the same Problems (tests cross-check the two).
 # ---------------------------------------------------------------------------
 
-_SEVERITY_NAMES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
 
 
 class TurboEngine:
@@ -180,28 +179,7 @@ class TurboEngine:
         return ValidationResult(not any(p.severity == "Violation" for p in problems), problems, Graph())
 
     def _problems(self, report: Graph, data):
-        for report_node in report.subjects(RDF.type, SH.ValidationReport):
-            for result in report.objects(report_node, SH.result):
-                focus = report.value(result, SH.focusNode)
-                source_shape = report.value(result, SH.sourceShape)
-                owner = self.owners.get(source_shape, source_shape)
-                path = report.value(result, SH.resultPath)
-                value = report.value(result, SH.value)
-                messages = sorted(report.objects(result, SH.resultMessage), key=lambda m: (getattr(m, "language", None) != "en", str(m)))
-                if messages:
-                    message = str(messages[0])
-                else:
-                    component = report.value(result, SH.sourceConstraintComponent)
-                    message = f"Fails {compact(component)}." if component is not None else "Does not conform."
-                yield Problem(
-                    focus=str(focus) if not isinstance(focus, BNode) else f"_:{focus}",
-                    focus_label=label_of(data, focus),
-                    path=path_text(report, path) if path is not None else None,
-                    message=message,
-                    severity=_SEVERITY_NAMES.get(report.value(result, SH.resultSeverity), "Violation"),
-                    shape=compact(owner) if isinstance(owner, URIRef) else "(anonymous shape)",
-                    value=term_text(value) if value is not None else None,
-                )
+        return problems_from_report(report, data, self.owners)
 
 
 class PyshaclEngine:

@@ -34,6 +34,7 @@ __all__ = [
     "ValidationResult",
     "shapes_graph",
     "validate",
+    "problems_from_report",
     "label_of",
     "compact",
     "term_text",
@@ -201,13 +202,18 @@ def validate(data: Graph, *, vocabularies: bool = True) -> ValidationResult:
         allow_infos=True,
     )
     _bind(report)
-    problems = sorted(set(_problems(report, combined)), key=Problem.sort_key)
+    problems = sorted(set(problems_from_report(report, combined)), key=Problem.sort_key)
     conforms = not any(problem.severity == "Violation" for problem in problems)
     return ValidationResult(conforms=conforms, problems=problems, report_graph=report)
 
 
-def _problems(report: Graph, data: Graph):
-    owners = _owners()
+def problems_from_report(report: Graph, data: Graph, owners: dict[Node, URIRef] | None = None):
+    """The :class:`Problem` records of a SHACL validation *report* (labels read from *data*).
+
+    *owners* maps each shape to the class shape it belongs to (default: those of
+    :func:`shapes_graph`); any SHACL engine's report reads the same way through this.
+    """
+    owners = _owners() if owners is None else owners
     for report_node in report.subjects(RDF.type, SH.ValidationReport):
         for result in report.objects(report_node, SH.result):
             focus = report.value(result, SH.focusNode)
