@@ -15,6 +15,7 @@ from flask import Flask
 from coevidence.server import backend, errors, requestlog
 from coevidence.server.endpoint import bp as sparql_bp
 from coevidence.server.health import bp as health_bp
+from coevidence.server.home import bp as home_bp
 from coevidence.server.settings import resolve
 
 __all__ = ["create_app"]
@@ -41,4 +42,5 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     backend.init_app(app)
     app.register_blueprint(sparql_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(home_bp)
     return app
