@@ -39,7 +39,7 @@ QUERY_TYPE = "application/sparql-query"
 UPDATE_TYPE = "application/sparql-update"
 KIND_OF_FORM = {"SELECT": "bindings", "ASK": "boolean", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
 #: headers a cross-origin script may read
-EXPOSED_HEADERS = "ETag, X-Result-Rows, X-Result-Truncated, X-Max-Rows"
+EXPOSED_HEADERS = "ETag, X-Result-Rows, X-Result-Truncated, X-Max-Rows, Server-Timing"
 EXAMPLE_QUERY = """SELECT ?class (COUNT(?thing) AS ?things)
 WHERE { ?thing a ?class }
 GROUP BY ?class
@@ -206,6 +206,10 @@ def _result_response(req: ProtocolRequest, result: QueryResult, result_format: F
     response.headers["X-Result-Rows"] = str(len(result))
     response.headers["X-Result-Truncated"] = "true" if result.truncated else "false"
     response.headers["X-Max-Rows"] = str(req.max_rows)
+    if result.engine_seconds is not None:
+        # W3C Server Timing: browsers' developer tools show it; clients can tell the
+        # engine's time from the server's and the network's
+        response.headers["Server-Timing"] = f'engine;dur={result.engine_seconds * 1000:.3f};desc="query engine"'
     return response
 
 
@@ -270,6 +274,7 @@ def allow_cross_origin_reads(response: Response) -> Response:
     """CORS: any origin may query (read-only); preflight answered for GET and POST."""
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+    response.headers["Timing-Allow-Origin"] = "*"
     if request.method == "OPTIONS":
         response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
         response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type, If-None-Match"

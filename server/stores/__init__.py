@@ -66,6 +66,11 @@ class QueryResult:
     ``accept`` (see :meth:`Store.query`), for instance SPARQL JSON straight from the engine;
     the store may then leave ``rows`` or ``graph`` empty and give their number in ``size``.
     ``variables`` and ``boolean`` are always filled.
+
+    ``engine_seconds`` is how long the engine took, as far as the store can tell (the
+    embedded store: evaluating the query and writing its result in the worker; a remote
+    store: the endpoint's answer, network included); the endpoint reports it in a
+    ``Server-Timing`` header.
     """
 
     kind: ResultKind
@@ -76,6 +81,7 @@ class QueryResult:
     truncated: bool = False
     encoded: dict[str, bytes] = field(default_factory=dict)
     size: int | None = None
+    engine_seconds: float | None = None
 
     def __len__(self) -> int:
         if self.size is not None:

@@ -433,7 +433,7 @@ class OxigraphStore:
             max_rows,
             tuple(accept),
         )
-        response = self._pool.run(request, timeout)
+        seconds, response = self._pool.run(request, timeout)
         kind = response[0]
         if kind == "encoded":
             _, result_kind, names, boolean, media_type, body, size, truncated = response
@@ -444,11 +444,14 @@ class OxigraphStore:
                 truncated=truncated,
                 encoded={media_type: body},
                 size=size,
+                engine_seconds=seconds,
             )
         try:
-            return self._result(response)
+            result = self._result(response)
         except ValueError as error:  # a triple term, which rdflib cannot hold
             raise QueryFailed(str(error)) from None
+        result.engine_seconds = seconds
+        return result
 
     @staticmethod
     def _result(response: tuple) -> QueryResult:

@@ -32,6 +32,7 @@ import math
 import queue
 import re
 import socket
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -39,6 +40,7 @@ from dataclasses import dataclass
 from email.message import Message
 from typing import Iterator, Literal as TypingLiteral, Mapping, Sequence
 
+import orjson
 from rdflib import BNode, Graph, Literal, URIRef, Variable
 from rdflib.namespace import XSD
 from rdflib.term import Identifier
@@ -56,6 +58,7 @@ from coevidence.server.stores import (
 )
 from coevidence.server.terms import BNODE, IRI, LANG, STRING, TYPED, RdflibTerms, from_oxigraph
 from coevidence.server.writers import GRAPH_FORMATS as WRITTEN_GRAPH_FORMATS
+from coevidence.server.writers import JSON as JSON_RESULTS
 from coevidence.server.writers import SOLUTION_WRITERS
 
 __all__ = ["RemoteStore", "substitute", "ntriples_term", "json_tuple", "json_term", "query_form"]
@@ -264,6 +267,33 @@ def json_tuple(value: Mapping[str, str]) -> tuple:
     if kind == "bnode":
         return (BNODE, _BNODE_LABEL.sub("", lexical) or "b")
     raise StoreUnavailable(f"the endpoint answered with an RDF term of unknown type {kind!r}")
+
+
+def _canonical_term(value: Mapping[str, str]) -> dict[str, str]:
+    """One term of an endpoint's JSON results as SPARQL 1.1 JSON writes it (the same term as
+    :func:`json_tuple` reads)."""
+    kind = value.get("type")
+    if kind == "uri" and len(value) == 2:
+        return value  # type: ignore[return-value]  # already canonical: the common case
+    term = json_tuple(value)
+    if term[0] == IRI:
+        return {"type": "uri", "value": term[1]}
+    if term[0] == STRING:
+        return {"type": "literal", "value": term[1]}
+    if term[0] == LANG:
+        return {"type": "literal", "value": term[1], "xml:lang": term[2]}
+    if term[0] == TYPED:
+        return {"type": "literal", "value": term[1], "datatype": term[2]}
+    return {"type": "bnode", "value": term[1]}
+
+
+def canonical_json(names: Sequence[str], solutions: Sequence[Mapping[str, Mapping[str, str]]]) -> bytes:
+    """An endpoint's JSON solutions rewritten as SPARQL 1.1 JSON results (only the variables
+    of its head; Virtuoso's older ``typed-literal`` as ``literal``; blank-node labels as
+    :func:`json_tuple` makes them), written by orjson: several times faster than going
+    through term tuples for the results that most clients ask for."""
+    bindings = [{name: _canonical_term(s[name]) for name in names if name in s} for s in solutions]
+    return orjson.dumps({"head": {"vars": list(names)}, "results": {"bindings": bindings}})
 
 
 def json_term(value: Mapping[str, str]) -> Identifier:
@@ -486,7 +516,9 @@ class RemoteStore:
         if self.user is not None and self.http_auth != "digest":
             wrapper.setHTTPAuth(BASIC)
             wrapper.setCredentials(self.user, self.password)
+        started = time.perf_counter()
         answer = wrapper.query()
+        seconds = time.perf_counter() - started
         headers = answer.response.info()
         if headers.get("X-SQL-State", "").strip() == "S1TAT":
             raise QueryTimeout(
@@ -494,8 +526,11 @@ class RemoteStore:
             )
         cut_by_endpoint = headers.get("X-SPARQL-MaxRows") is not None
         if graph_form:
-            return self._graph_result(answer, max_rows, cut_by_endpoint, accept)
-        return self._solutions_result(answer, max_rows, cut_by_endpoint, accept)
+            result = self._graph_result(answer, max_rows, cut_by_endpoint, accept)
+        else:
+            result = self._solutions_result(answer, max_rows, cut_by_endpoint, accept)
+        result.engine_seconds = seconds
+        return result
 
     def data_version(self) -> str:
         """The source digest of the build in the endpoint's data (asked once, then kept);
@@ -532,8 +567,8 @@ class RemoteStore:
         if "json" not in content_type:
             raise StoreUnavailable(f"the endpoint answered with {content_type or 'no content type'}, not SPARQL JSON results")
         try:
-            data = answer.convert()
-        except (ValueError, UnicodeDecodeError) as error:
+            data = orjson.loads(answer.response.read())
+        except ValueError as error:
             raise StoreUnavailable(f"the endpoint's JSON results do not parse: {error}") from None
         if not isinstance(data, dict):
             raise StoreUnavailable("the endpoint's JSON results are not an object")
@@ -548,8 +583,11 @@ class RemoteStore:
         if max_rows >= 0 and len(solutions) > max_rows:
             solutions = solutions[:max_rows]
             truncated = True
-        rows = [tuple(json_tuple(s[name]) if name in s else None for name in names) for s in solutions]
         variables = [Variable(name) for name in names]
+        if writable == JSON_RESULTS:
+            body = canonical_json(names, solutions)
+            return QueryResult(kind="bindings", variables=variables, encoded={writable: body}, size=len(solutions), truncated=truncated)
+        rows = [tuple(json_tuple(s[name]) if name in s else None for name in names) for s in solutions]
         if writable:
             body = SOLUTION_WRITERS[writable](names, rows)
             return QueryResult(kind="bindings", variables=variables, encoded={writable: body}, size=len(rows), truncated=truncated)

@@ -380,6 +380,20 @@ def test_cors_for_reads_and_preflight(client):
     assert "Access-Control-Allow-Origin" not in client.get("/health").headers
 
 
+@pytest.mark.parametrize("fmt", ["json", "csv", "ttl"])
+def test_server_timing_gives_the_engines_time(client, fmt):
+    query = COUNT_PILOTS if fmt != "ttl" else "CONSTRUCT WHERE { ?s a ?type } LIMIT 3"
+    response = client.get("/sparql", query_string={"query": query, "format": fmt})
+    assert response.status_code == 200
+    match = re.fullmatch(r'engine;dur=([0-9]+\.[0-9]+);desc="query engine"', response.headers["Server-Timing"])
+    assert match and 0 < float(match.group(1)) < 60_000
+    assert "Server-Timing" in response.headers["Access-Control-Expose-Headers"]
+    assert response.headers["Timing-Allow-Origin"] == "*"
+    again = client.get("/sparql", query_string={"query": query, "format": fmt},
+                       headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304 and "Server-Timing" not in again.headers  # nothing ran
+
+
 def test_etag_and_304(client):
     first = client.get("/sparql", query_string={"query": COUNT_PILOTS})
     etag = first.headers["ETag"]

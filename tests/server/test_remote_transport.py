@@ -275,6 +275,39 @@ def test_json_terms_become_rdflib_terms(serve):
     assert str(got[Variable("blank")]) == "nodeIDb10003"
 
 
+def test_json_asked_in_json_is_rewritten_as_sparql_1_1_json(serve):
+    """The fast path (the endpoint's JSON rewritten without rdflib terms) means the same as
+    the term-by-term one, and is cut at the row cap."""
+    from coevidence.server.results import FORMATS_LIST
+    from coevidence.server.writers import JSON
+
+    rows = [{
+        "iri": {"type": "uri", "value": f"http://x/{i}"},
+        "lang": {"type": "literal", "value": "hei", "xml:lang": "fi"},
+        "typed": {"type": "typed-literal", "datatype": "http://www.w3.org/2001/XMLSchema#integer", "value": str(i)},
+        "string": {"type": "literal", "datatype": "http://www.w3.org/2001/XMLSchema#string", "value": "s"},
+        "blank": {"type": "bnode", "value": "nodeID://b10003"},
+        "extra": {"type": "uri", "value": "http://x/not-in-the-head"},
+    } for i in range(5)]
+    body = json.dumps({"head": {"vars": ["iri", "lang", "typed", "string", "blank", "unbound"]},
+                       "results": {"bindings": rows}}).encode()
+    fake = serve(lambda seen: json_answer(body))
+    with RemoteStore(fake.url) as store:
+        fast = store.query("SELECT * WHERE { ?s ?p ?o }", timeout=5, max_rows=3, accept=(JSON,))
+        slow = store.query("SELECT * WHERE { ?s ?p ?o }", timeout=5, max_rows=3)
+    written = json.loads(fast.encoded[JSON])
+    assert fast.truncated and len(fast) == 3
+    assert fast.engine_seconds is not None and 0 < fast.engine_seconds < 5  # the endpoint's time
+    assert written["head"]["vars"] == ["iri", "lang", "typed", "string", "blank", "unbound"]
+    json_format = next(f for f in FORMATS_LIST if f.name == "json")
+    assert written == json.loads(json_format.write(slow))
+    first = written["results"]["bindings"][0]
+    assert first["typed"] == {"type": "literal", "value": "0", "datatype": "http://www.w3.org/2001/XMLSchema#integer"}
+    assert first["string"] == {"type": "literal", "value": "s"}
+    assert first["blank"] == {"type": "bnode", "value": "nodeIDb10003"}
+    assert "extra" not in first
+
+
 @pytest.mark.parametrize(
     "answer",
     [
