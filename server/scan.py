@@ -10,7 +10,9 @@ find, without running the engine or rdflib's slow parser:
   ``INSERT`` ...), and Virtuoso's ``DEFINE`` pragmas, with their line and column;
 - every ``FROM`` / ``FROM NAMED`` clause, with its IRI resolved against ``PREFIX`` and
   ``BASE``;
-- calls into Virtuoso's ``bif:`` and ``sql:`` built-in function namespaces.
+- calls into Virtuoso's ``bif:`` and ``sql:`` built-in function namespaces;
+- the outermost query's own ``LIMIT`` (the one outside every brace), so that a store knows
+  when a result cannot pass its row cap.
 
 SPARQL allows ``\\uXXXX`` escapes anywhere in a query, and some engines decode them before
 tokenising. When a query contains one, it is scanned twice, as written and decoded, and the
@@ -98,6 +100,7 @@ class QueryScan:
     forbidden: tuple[Keyword, ...]  # update and remote keywords, in order
     dataset: tuple[DatasetClause, ...]  # FROM / FROM NAMED clauses, in order
     vendor_functions: tuple[Keyword, ...]  # bif:/sql: names, as written
+    limit: int | None = None  # LIMIT of the outermost query, None when it has none (or unsure)
 
     @property
     def has_dataset_clause(self) -> bool:
@@ -129,6 +132,8 @@ def _scan_text(text: str) -> QueryScan:
     vendor: list[Keyword] = []
     prefixes: dict[str, str] = {}
     base: str | None = None
+    depth = 0  # braces open
+    limit: int | None = None
 
     tokens = [
         (m.lastgroup, m.group(), m.start())
@@ -177,8 +182,19 @@ def _scan_text(text: str) -> QueryScan:
                 vendor.append(Keyword(value, at(start)))
         elif kind == "iri" and value[1:-1].startswith(VENDOR_FUNCTION_NAMESPACES):
             vendor.append(Keyword(value, at(start)))
+        elif kind == "other":
+            depth += {"{": 1, "}": -1}.get(value, 0)
+        if (
+            kind == "word"
+            and depth == 0
+            and value.upper() == "LIMIT"
+            and i + 1 < len(tokens)
+            and tokens[i + 1][0] == "number"
+            and tokens[i + 1][1].isdigit()
+        ):
+            limit = int(tokens[i + 1][1])
         i += 1
-    return QueryScan(form, tuple(forbidden), tuple(dataset), tuple(vendor))
+    return QueryScan(form, tuple(forbidden), tuple(dataset), tuple(vendor), limit)
 
 
 def _resolve(iri: str, base: str | None) -> str | None:
@@ -213,4 +229,5 @@ def scan_query(text: str) -> QueryScan:
         raw.forbidden + decoded.forbidden,
         raw.dataset + tuple(c for c in decoded.dataset if c not in raw.dataset),
         raw.vendor_functions + decoded.vendor_functions,
+        raw.limit if raw.limit == decoded.limit else None,
     )

@@ -273,7 +273,7 @@ def _canonical_term(value: Mapping[str, str]) -> dict[str, str]:
     """One term of an endpoint's JSON results as SPARQL 1.1 JSON writes it (the same term as
     :func:`json_tuple` reads)."""
     kind = value.get("type")
-    if kind == "uri" and len(value) == 2:
+    if kind == "uri" and len(value) == 2 and "value" in value:
         return value  # type: ignore[return-value]  # already canonical: the common case
     term = json_tuple(value)
     if term[0] == IRI:

@@ -31,59 +31,26 @@ import orjson
 import pyoxigraph as ox
 
 from coevidence.ontology import PREFIXES
+from coevidence.server.scan import scan_query
 from coevidence.server.terms import from_oxigraph, to_oxigraph
 from coevidence.server.writers import GRAPH_FORMATS, JSON, SOLUTION_WRITERS
 
-#: pyoxigraph writes JSON results itself (several times faster than Python) into a buffer of
-#: at most this many bytes per allowed row; a result that outgrows it is run again and
-#: written row by row, which stops at the row cap
-NATIVE_BYTES_PER_ROW = 2048
-NATIVE_MAX_BYTES = 256 * 1024 * 1024
+#: in SPARQL JSON written by pyoxigraph, this byte string can only be a triple term's type
+#: (a quote inside a string value is always escaped)
+_TRIPLE_TERM_JSON = b'"type":"triple"'
 
 
-class _Overflow(Exception):
-    """The result outgrew its buffer."""
-
-
-class _BoundedBuffer:
-    """A binary output for pyoxigraph's serializer that refuses to grow past *limit* bytes."""
-
-    def __init__(self, limit: int) -> None:
-        self.parts: list[bytes] = []
-        self.size = 0
-        self.limit = limit
-
-    def write(self, data) -> int:
-        self.size += len(data)
-        if self.size > self.limit:
-            raise _Overflow
-        self.parts.append(bytes(data))
-        return len(data)
-
-    def flush(self) -> None:
-        pass
-
-
-def _native_json(result: ox.QuerySolutions, max_rows: int) -> tuple | None:
-    """*result* written as SPARQL JSON by pyoxigraph and cut at *max_rows*; None when it
-    outgrew its buffer (it is then consumed: the caller runs the query again).
-
-    The solutions are counted by parsing the written JSON (orjson), which is still faster
-    than writing them from Python.
+def _native_json(result: ox.QuerySolutions) -> tuple:
+    """*result* written as SPARQL JSON by pyoxigraph itself (several times faster than from
+    Python). Only for a query whose own LIMIT is within the row cap: pyoxigraph writes every
+    solution, so the LIMIT is what bounds the work; the solutions are counted with orjson.
     """
     names = [variable.value for variable in result.variables]
-    buffer = _BoundedBuffer(min(NATIVE_MAX_BYTES, NATIVE_BYTES_PER_ROW * (max_rows + 1)))
-    try:
-        result.serialize(buffer, format=ox.QueryResultsFormat.JSON)
-    except _Overflow:
-        return None
-    body = b"".join(buffer.parts)
-    data = orjson.loads(body)
-    bindings = data["results"]["bindings"]
-    if len(bindings) <= max_rows:
-        return ("encoded", "bindings", names, None, JSON, body, len(bindings), False)
-    data["results"]["bindings"] = bindings[:max_rows]
-    return ("encoded", "bindings", names, None, JSON, orjson.dumps(data), max_rows, True)
+    body = result.serialize(format=ox.QueryResultsFormat.JSON)
+    if _TRIPLE_TERM_JSON in body:  # as the row-by-row writers do
+        raise ValueError("an RDF 1.2 triple term cannot be written in SPARQL 1.1 results")
+    rows = len(orjson.loads(body)["results"]["bindings"])
+    return ("encoded", "bindings", names, None, JSON, body, rows, False)
 
 
 def _solutions(result: ox.QuerySolutions, max_rows: int) -> tuple[list[str], list[tuple], bool]:
@@ -149,10 +116,9 @@ def run(store: ox.Store, request: tuple) -> tuple:
     try:
         result = store.query(sparql, **options)
         if isinstance(result, ox.QuerySolutions) and _first_writable(accept) == JSON:
-            answer = _native_json(result, max_rows)
-            if answer is not None:
-                return answer
-            result = store.query(sparql, **options)
+            limit = scan_query(sparql).limit
+            if limit is not None and limit <= max_rows:
+                return _native_json(result)
         return _answer(result, max_rows, accept)
     except SyntaxError as error:
         return ("syntax", str(error))

@@ -121,3 +121,22 @@ def test_policy_checks_the_protocol_dataset_parameters():
     message = refusal(query, named_graph_uris=["http://127.0.0.1:9/g"])
     assert message.startswith("named-graph-uri <http://127.0.0.1:9/g>")
     policy.check(scan_query(query), GRAPHS, default_graph_uris=sorted(GRAPHS), named_graph_uris=sorted(GRAPHS))
+
+
+@pytest.mark.parametrize(
+    ("query", "limit"),
+    [
+        ("SELECT * WHERE { ?s ?p ?o } LIMIT 10", 10),
+        ("select * where { ?s ?p ?o } order by ?s limit 3 offset 5", 3),
+        ("SELECT * WHERE { ?s ?p ?o } LIMIT 10 VALUES ?s { <http://x/a> }", 10),
+        ("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?s HAVING (COUNT(*) > 1) LIMIT 7", 7),
+        ("SELECT * WHERE { ?s ?p ?o }", None),
+        ("SELECT * WHERE { { SELECT ?s WHERE { ?s ?p ?o } LIMIT 5 } }", None),
+        ('SELECT * WHERE { ?s ?p "} LIMIT 3" } # LIMIT 4', None),
+        ("SELECT * WHERE { ?s <http://x/LIMIT> ?limit }", None),
+        ("SELECT * WHERE { ?s ?p ?o } LIMIT 1e3", None),
+        ("SELECT * WHERE { ?s ?p ?o \\u007D LIMIT 3", None),  # raw and decoded scans disagree
+    ],
+)
+def test_scan_finds_the_outermost_limit(query, limit):
+    assert scan_query(query).limit == limit

@@ -1,5 +1,6 @@
-"""The query worker's own answers: JSON written by pyoxigraph, cut at the row cap, and the
-row-by-row writer it falls back to when a result outgrows its buffer."""
+"""The query worker's own answers: SPARQL JSON written by pyoxigraph when the query's own
+LIMIT keeps it within the row cap, row by row (stopping at the cap) otherwise; both mean
+the same."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from coevidence.server.stores import worker
 from coevidence.server.writers import CSV, JSON
 
 EX = "http://example.org/"
-QUERY = "SELECT ?s ?value WHERE { ?s ?p ?value } ORDER BY ?s ?value"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+QUERY = "SELECT ?s ?value ?blank WHERE { ?s ?p ?value OPTIONAL { ?s <http://example.org/b> ?blank } } ORDER BY ?s ?value"
+TRIPLE_TERM = "SELECT ?t WHERE { BIND(<<( <http://a> <http://b> <http://c> )>> AS ?t) }"
 
 
 @pytest.fixture(scope="module")
@@ -20,52 +23,76 @@ def store() -> ox.Store:
     store = ox.Store()
     for i in range(20):
         subject = ox.NamedNode(f"{EX}s{i:02d}")
-        store.add(ox.Quad(subject, ox.NamedNode(EX + "n"), ox.Literal(str(i), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))))
+        store.add(ox.Quad(subject, ox.NamedNode(EX + "n"), ox.Literal(str(i), datatype=ox.NamedNode(XSD + "integer"))))
         store.add(ox.Quad(subject, ox.NamedNode(EX + "label"), ox.Literal(f"label {i}", language="en")))
-        store.add(ox.Quad(subject, ox.NamedNode(EX + "note"), ox.Literal(f'a "quoted" note\n{i}')))
+        store.add(ox.Quad(subject, ox.NamedNode(EX + "note"), ox.Literal(f'a "quoted" note\n{i} "type":"triple"')))
+        store.add(ox.Quad(subject, ox.NamedNode(EX + "s"), ox.Literal("typed string", datatype=ox.NamedNode(XSD + "string"))))
+    store.add(ox.Quad(ox.NamedNode(f"{EX}s00"), ox.NamedNode(EX + "b"), ox.BlankNode("b1")))
     return store
 
 
-def answer(store: ox.Store, max_rows: int, accept=(JSON,)) -> tuple:
-    return worker.run(store, (QUERY, (), None, None, False, max_rows, tuple(accept)))
+def answer(store: ox.Store, query: str, max_rows: int, accept=(JSON,)) -> tuple:
+    return worker.run(store, (query, (), None, None, False, max_rows, tuple(accept)))
 
 
 def bindings(response: tuple) -> list[dict]:
-    assert response[0] == "encoded" and response[4] == JSON
+    assert response[0] == "encoded" and response[4] == JSON, response
     return json.loads(response[5])["results"]["bindings"]
 
 
-def row_by_row(store: ox.Store, max_rows: int) -> list[dict]:
-    names, rows, _ = worker._solutions(store.query(QUERY), max_rows)
-    return json.loads(worker.SOLUTION_WRITERS[JSON](names, rows))["results"]["bindings"]
+@pytest.fixture
+def native_calls(monkeypatch) -> list[int]:
+    """Counts the answers pyoxigraph wrote itself."""
+    calls: list[int] = []
+    native = worker._native_json
+
+    def counted(result):
+        calls.append(1)
+        return native(result)
+
+    monkeypatch.setattr(worker, "_native_json", counted)
+    return calls
 
 
-def test_json_under_the_cap_is_whole_and_not_truncated(store):
-    response = answer(store, max_rows=100)
-    assert response[6] == 60 and response[7] is False
-    assert bindings(response) == row_by_row(store, 100)
+def test_a_limit_within_the_cap_is_written_by_pyoxigraph_and_means_the_same(store, native_calls):
+    limited = answer(store, QUERY + " LIMIT 30", max_rows=100)
+    assert native_calls == [1]
+    row_by_row = answer(store, QUERY, max_rows=30)  # no LIMIT: row by row, cut at 30
+    assert native_calls == [1]
+    assert limited[6] == 30 and limited[7] is False
+    assert bindings(limited) == bindings(row_by_row)
+    first = bindings(limited)[0]
+    assert first["blank"]["type"] == "bnode"
+    assert {"type": "literal", "value": "typed string"} in [row["value"] for row in bindings(limited)]
 
 
-def test_json_over_the_cap_is_cut_and_says_so(store):
-    response = answer(store, max_rows=7)
+def test_without_a_limit_the_writer_stops_at_the_cap(store, native_calls):
+    response = answer(store, QUERY, max_rows=7)
+    assert native_calls == []  # pyoxigraph would have written all 80 solutions
     assert response[6] == 7 and response[7] is True
-    assert bindings(response) == row_by_row(store, 7)
-    assert json.loads(response[5])["head"]["vars"] == ["s", "value"]
+    assert len(bindings(response)) == 7
 
 
-def test_exactly_the_cap_is_not_truncated(store):
-    response = answer(store, max_rows=60)
-    assert response[6] == 60 and response[7] is False
+def test_a_limit_above_the_cap_is_written_row_by_row_and_cut(store, native_calls):
+    response = answer(store, QUERY + " LIMIT 50", max_rows=10)
+    assert native_calls == []
+    assert response[6] == 10 and response[7] is True
 
 
-def test_a_result_that_outgrows_its_buffer_is_run_again_row_by_row(store, monkeypatch):
-    monkeypatch.setattr(worker, "NATIVE_BYTES_PER_ROW", 10)  # far less than a row
-    response = answer(store, max_rows=5)
-    assert response[6] == 5 and response[7] is True
-    assert bindings(response) == row_by_row(store, 5)
+def test_a_limit_in_a_subquery_is_not_the_querys_own(store, native_calls):
+    subquery = "SELECT ?s WHERE { { SELECT ?s WHERE { ?s ?p ?o } LIMIT 3 } }"
+    response = answer(store, subquery, max_rows=100)
+    assert native_calls == [] and response[6] == 3
 
 
-def test_other_formats_are_written_row_by_row(store):
-    response = answer(store, max_rows=4, accept=(CSV,))
-    assert response[4] == CSV and response[6] == 4 and response[7] is True
-    assert response[5].decode().count("\r\n") == 5  # header and four rows
+def test_triple_terms_are_refused_in_every_path(store):
+    for query in (TRIPLE_TERM, TRIPLE_TERM + " LIMIT 1"):
+        for accept in ((JSON,), (CSV,)):
+            response = answer(store, query, max_rows=10, accept=accept)
+            assert response[0] == "invalid" and "triple term" in response[1]
+
+
+def test_other_formats_are_written_row_by_row(store, native_calls):
+    response = answer(store, QUERY + " LIMIT 4", max_rows=100, accept=(CSV,))
+    assert native_calls == []
+    assert response[4] == CSV and response[6] == 4 and response[7] is False
