@@ -17,6 +17,13 @@ find, without running the engine or rdflib's slow parser:
 SPARQL allows ``\\uXXXX`` escapes anywhere in a query, and some engines decode them before
 tokenising. When a query contains one, it is scanned twice, as written and decoded, and the
 findings of both are kept, so an escape cannot hide a keyword from the check.
+
+``<`` is the other trap: ``<2)#>`` looks like an IRI, but inside an expression, after an
+operand (``FILTER(1<2)#>...``), a parser such as Oxigraph's reads a less-than sign followed
+by code or a comment. Reading it as an IRI would let the scan skip a quote or a comment
+mark that the engine sees, and so miss a ``SERVICE`` after it. Whenever an IRI appears in
+such a place, the query is scanned a second time reading those ``<`` as less-than signs, and
+the findings of both readings are kept.
 """
 
 from __future__ import annotations
@@ -107,6 +114,68 @@ class QueryScan:
         return bool(self.dataset)
 
 
+#: tokens after which a ``<`` inside an expression may be a less-than sign
+_OPERAND_KINDS = frozenset({"var", "number", "string", "langtag", "iri", "pname", "bnode"})
+
+
+def _is_operand(token: tuple[str, str] | None) -> bool:
+    if token is None:
+        return False
+    kind, value = token
+    return kind in _OPERAND_KINDS or (kind == "other" and value == ")") or (
+        kind == "word" and value.upper() in ("TRUE", "FALSE")
+    )
+
+
+def _tokenize(text: str, less_than: bool) -> tuple[list[tuple[str, str, int]], bool]:
+    """The significant tokens of *text* as ``(kind, value, offset)``, and whether an IRI stood
+    where a less-than sign could (see the module docstring). With *less_than*, such an IRI is
+    read as a less-than sign and the text after it is tokenised afresh.
+
+    Brackets are followed to tell expressions from the rest: a ``(`` opens an expression
+    inside another expression, after a word (FILTER, BIND, a function name, SELECT, BY...),
+    or after a function named by an IRI that follows a word (``FILTER ex:f(``); after a term
+    it opens a collection or a row of VALUES, where ``<`` is always an IRI.
+    """
+    tokens: list[tuple[str, str, int]] = []
+    brackets: list[str] = []
+    previous: tuple[str, str] | None = None
+    before_previous: tuple[str, str] | None = None
+    ambiguous = False
+    position = 0
+    while position < len(text):
+        match = _TOKEN.match(text, position)
+        assert match is not None  # the pattern ends with "any character"
+        kind, value = match.lastgroup or "other", match.group()
+        if kind == "iri" and brackets and brackets[-1] == "expression" and _is_operand(previous):
+            ambiguous = True
+            if less_than:
+                kind, value = "other", "<"
+        start, position = position, position + len(value)
+        if kind in ("ws", "comment"):
+            continue
+        if kind == "other":
+            if value == "(":
+                opens_expression = (
+                    (brackets and brackets[-1] == "expression")
+                    or (previous is not None and previous[0] == "word")
+                    or (
+                        previous is not None
+                        and previous[0] in ("pname", "iri")
+                        and before_previous is not None
+                        and before_previous[0] == "word"
+                    )
+                )
+                brackets.append("expression" if opens_expression else "group")
+            elif value in "{[":
+                brackets.append(value)
+            elif value in ")}]" and brackets:
+                brackets.pop()
+        tokens.append((kind, value, start))
+        before_previous, previous = previous, (kind, value)
+    return tokens, ambiguous
+
+
 def _positions(text: str):
     """A function from offset to :class:`Position` (1-based line and column)."""
     line_starts = [0] + [m.end() for m in re.finditer(r"\r\n|\n|\r", text)]
@@ -125,6 +194,26 @@ def _positions(text: str):
 
 
 def _scan_text(text: str) -> QueryScan:
+    """Scan *text* as written; where a ``<`` may be a less-than sign, under both readings."""
+    tokens, ambiguous = _tokenize(text, less_than=False)
+    scan = _scan_tokens(text, tokens)
+    if ambiguous:
+        scan = _merge(scan, _scan_tokens(text, _tokenize(text, less_than=True)[0]))
+    return scan
+
+
+def _merge(first: QueryScan, second: QueryScan) -> QueryScan:
+    """What either of two readings of a query found; its LIMIT only if both agree."""
+    return QueryScan(
+        first.form or second.form,
+        first.forbidden + tuple(k for k in second.forbidden if k not in first.forbidden),
+        first.dataset + tuple(c for c in second.dataset if c not in first.dataset),
+        first.vendor_functions + tuple(k for k in second.vendor_functions if k not in first.vendor_functions),
+        first.limit if first.limit == second.limit else None,
+    )
+
+
+def _scan_tokens(text: str, tokens: list[tuple[str, str, int]]) -> QueryScan:
     at = _positions(text)
     form: str | None = None
     forbidden: list[Keyword] = []
@@ -135,11 +224,6 @@ def _scan_text(text: str) -> QueryScan:
     depth = 0  # braces open
     limit: int | None = None
 
-    tokens = [
-        (m.lastgroup, m.group(), m.start())
-        for m in _TOKEN.finditer(text)
-        if m.lastgroup not in ("ws", "comment")
-    ]
     i = 0
     while i < len(tokens):
         kind, value, start = tokens[i]
@@ -191,6 +275,7 @@ def _scan_text(text: str) -> QueryScan:
             and i + 1 < len(tokens)
             and tokens[i + 1][0] == "number"
             and tokens[i + 1][1].isdigit()
+            and len(tokens[i + 1][1]) <= 18  # int() refuses numbers of thousands of digits
         ):
             limit = int(tokens[i + 1][1])
         i += 1
@@ -223,11 +308,4 @@ def scan_query(text: str) -> QueryScan:
     raw = _scan_text(text)
     if not _ESCAPE.search(text):
         return raw
-    decoded = _scan_text(_decode_escapes(text))
-    return QueryScan(
-        raw.form or decoded.form,
-        raw.forbidden + decoded.forbidden,
-        raw.dataset + tuple(c for c in decoded.dataset if c not in raw.dataset),
-        raw.vendor_functions + decoded.vendor_functions,
-        raw.limit if raw.limit == decoded.limit else None,
-    )
+    return _merge(raw, _scan_text(_decode_escapes(text)))

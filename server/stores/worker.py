@@ -38,19 +38,58 @@ from coevidence.server.writers import GRAPH_FORMATS, JSON, SOLUTION_WRITERS
 #: in SPARQL JSON written by pyoxigraph, this byte string can only be a triple term's type
 #: (a quote inside a string value is always escaped)
 _TRIPLE_TERM_JSON = b'"type":"triple"'
+#: pyoxigraph's JSON goes into a buffer of at most this many bytes per allowed row (and at
+#: most NATIVE_MAX_BYTES): should a LIMIT ever be misread, memory stays bounded
+NATIVE_BYTES_PER_ROW = 4096
+NATIVE_MAX_BYTES = 64 * 1024 * 1024
 
 
-def _native_json(result: ox.QuerySolutions) -> tuple:
+class _Overflow(Exception):
+    """The written result outgrew its buffer."""
+
+
+class _BoundedBuffer:
+    """A binary output for pyoxigraph's writer that refuses to grow past *limit* bytes
+    (raising from ``write`` stops the writer, and with it the query's evaluation)."""
+
+    def __init__(self, limit: int) -> None:
+        self.parts: list[bytes] = []
+        self.size = 0
+        self.limit = limit
+
+    def write(self, data) -> int:
+        self.size += len(data)
+        if self.size > self.limit:
+            raise _Overflow
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+
+def _native_json(result: ox.QuerySolutions, max_rows: int) -> tuple | None:
     """*result* written as SPARQL JSON by pyoxigraph itself (several times faster than from
-    Python). Only for a query whose own LIMIT is within the row cap: pyoxigraph writes every
-    solution, so the LIMIT is what bounds the work; the solutions are counted with orjson.
+    Python), or None when it outgrew its buffer (the caller then runs the query again, row
+    by row). Only for a query whose own LIMIT is within the row cap: pyoxigraph writes every
+    solution, so the LIMIT is what bounds the work. The solutions are counted with orjson,
+    and cut at the cap should there be more after all.
     """
     names = [variable.value for variable in result.variables]
-    body = result.serialize(format=ox.QueryResultsFormat.JSON)
+    buffer = _BoundedBuffer(min(NATIVE_MAX_BYTES, NATIVE_BYTES_PER_ROW * (max_rows + 1)))
+    try:
+        result.serialize(buffer, format=ox.QueryResultsFormat.JSON)
+    except _Overflow:
+        return None
+    body = b"".join(buffer.parts)
     if _TRIPLE_TERM_JSON in body:  # as the row-by-row writers do
         raise ValueError("an RDF 1.2 triple term cannot be written in SPARQL 1.1 results")
-    rows = len(orjson.loads(body)["results"]["bindings"])
-    return ("encoded", "bindings", names, None, JSON, body, rows, False)
+    data = orjson.loads(body)
+    bindings = data["results"]["bindings"]
+    if len(bindings) <= max_rows:
+        return ("encoded", "bindings", names, None, JSON, body, len(bindings), False)
+    data["results"]["bindings"] = bindings[:max_rows]
+    return ("encoded", "bindings", names, None, JSON, orjson.dumps(data), max_rows, True)
 
 
 def _solutions(result: ox.QuerySolutions, max_rows: int) -> tuple[list[str], list[tuple], bool]:
@@ -118,7 +157,10 @@ def run(store: ox.Store, request: tuple) -> tuple:
         if isinstance(result, ox.QuerySolutions) and _first_writable(accept) == JSON:
             limit = scan_query(sparql).limit
             if limit is not None and limit <= max_rows:
-                return _native_json(result)
+                answer = _native_json(result, max_rows)
+                if answer is not None:
+                    return answer
+                result = store.query(sparql, **options)
         return _answer(result, max_rows, accept)
     except SyntaxError as error:
         return ("syntax", str(error))

@@ -140,3 +140,30 @@ def test_policy_checks_the_protocol_dataset_parameters():
 )
 def test_scan_finds_the_outermost_limit(query, limit):
     assert scan_query(query).limit == limit
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * WHERE { FILTER(1<'>') SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } FILTER('' = '') }",
+        "SELECT * WHERE { ?s ?p ?o FILTER(?o<'>') LOAD <http://127.0.0.1:9/> FILTER('' = '') }",
+        "SELECT * WHERE { ?s ?p ?o } ORDER BY <http://x/f>(1<'>') SERVICE <http://127.0.0.1:9/> { } ('')",
+    ],
+)
+def test_a_less_than_sign_that_looks_like_an_iri_cannot_hide_a_keyword(query):
+    assert scan_query(query).forbidden
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * WHERE { ?s <http://x/service> ?o FILTER(?o = <http://x/load>) }",
+        "SELECT * WHERE { VALUES (?a ?b) { (<http://x/a> <http://x/with>) } }",
+        "SELECT * WHERE { ?s <http://x/p> (<http://x/a> <http://x/add>) }",
+        "SELECT * WHERE { ?s ?p ?o FILTER(?o IN (<http://x/b>, <http://x/drop>)) }",
+        'SELECT * WHERE { ?s ?p ?o FILTER(?o < "3"^^<http://www.w3.org/2001/XMLSchema#create>) }',
+        "SELECT * WHERE { ?s (<http://x/copy>|<http://x/move>)/<http://x/clear> ?o }",
+    ],
+)
+def test_iris_with_keyword_like_words_are_not_refused(query):
+    assert scan_query(query).forbidden == ()

@@ -51,6 +51,11 @@ def attacks(url: str) -> list[dict]:
         {"query": "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }", "named-graph-uri": f"{url}data.ttl"},
         {"query": f'SELECT * WHERE {{ \\u0053ERVICE <{url}sparql> {{ ?s ?p ?o }} }}'},
         {"query": f'SELECT (bif:http_get("{url}x") AS ?page) WHERE {{}}'},
+        # "<'>" reads as an IRI to a naive tokenizer, but the engine reads 1 < '>': the quote
+        # after it would then seem to open a string that hides the SERVICE clause
+        {"query": f"SELECT * WHERE {{ FILTER(1<'>') SERVICE <{url}sparql> {{ ?s ?p ?o }} FILTER('' = '') }}"},
+        {"query": f"PREFIX ex: <http://x/>\nSELECT * WHERE {{ FILTER ex:f(1<'>') SERVICE <{url}sparql> {{ ?s ?p ?o }} FILTER('' = '') }}"},
+        {"query": f"SELECT * WHERE {{ BIND((2<'>') AS ?x) SERVICE <{url}sparql> {{ ?s ?p ?o }} BIND('' AS ?y) }}"},
     ]
 
 

@@ -4,6 +4,7 @@ the same."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pyoxigraph as ox
@@ -46,9 +47,9 @@ def native_calls(monkeypatch) -> list[int]:
     calls: list[int] = []
     native = worker._native_json
 
-    def counted(result):
+    def counted(result, max_rows):
         calls.append(1)
-        return native(result)
+        return native(result, max_rows)
 
     monkeypatch.setattr(worker, "_native_json", counted)
     return calls
@@ -90,6 +91,53 @@ def test_triple_terms_are_refused_in_every_path(store):
         for accept in ((JSON,), (CSV,)):
             response = answer(store, query, max_rows=10, accept=accept)
             assert response[0] == "invalid" and "triple term" in response[1]
+
+
+def test_a_limit_equal_to_the_cap_is_written_by_pyoxigraph(store, native_calls):
+    response = answer(store, QUERY + " LIMIT 10", max_rows=10)
+    assert native_calls == [1] and response[6] == 10 and response[7] is False
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        # a less-than sign that looks like the start of an IRI hides a comment...
+        "SELECT ?s WHERE { ?s ?p ?o FILTER(1<2)#>} LIMIT 1\n}",
+        # ...or a quote, which then hides a subquery's braces
+        "SELECT * WHERE { { SELECT * WHERE { ?s ?p ?o FILTER(1<'>'||true||'}}'='') } LIMIT 1 } ?a ?b ?c }",
+    ],
+)
+def test_a_limit_the_engine_does_not_see_is_not_trusted(store, native_calls, query):
+    response = answer(store, query, max_rows=5)
+    assert native_calls == []
+    assert response[6] == 5 and response[7] is True
+
+
+class CountingStore:
+    """A store that counts the queries run on it."""
+
+    def __init__(self, store: ox.Store) -> None:
+        self.store, self.queries = store, 0
+
+    def query(self, *args, **options):
+        self.queries += 1
+        return self.store.query(*args, **options)
+
+
+def test_a_result_that_outgrows_its_buffer_is_run_again_row_by_row(store, monkeypatch):
+    monkeypatch.setattr(worker, "NATIVE_BYTES_PER_ROW", 10)  # far less than one row
+    counting = CountingStore(store)
+    response = answer(counting, QUERY + " LIMIT 30", max_rows=30)  # type: ignore[arg-type]
+    assert counting.queries == 2
+    assert response[6] == 30 and response[7] is False
+    assert bindings(response) == bindings(answer(store, QUERY, max_rows=30))
+
+
+def test_more_solutions_than_the_cap_are_cut_even_if_the_limit_was_misread(store, monkeypatch):
+    misread = worker.scan_query(QUERY)
+    monkeypatch.setattr(worker, "scan_query", lambda text: dataclasses.replace(misread, limit=3))
+    response = answer(store, QUERY, max_rows=5)
+    assert response[6] == 5 and response[7] is True and len(bindings(response)) == 5
 
 
 def test_other_formats_are_written_row_by_row(store, native_calls):
