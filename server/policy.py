@@ -11,6 +11,10 @@ The endpoint is read-only and never reaches outside its own dataset:
 
 Every refusal is a :class:`~coevidence.server.stores.QueryRejected` whose message names the
 keyword and where it is, for the person who wrote the query.
+
+A query holding a risky word that neither the scan nor rdflib's parser could place (see
+:mod:`.scan`) is refused too, unless the store is *contained*: the embedded store's query
+workers have no network at all, so such a query cannot reach anything there.
 """
 
 from __future__ import annotations
@@ -23,8 +27,9 @@ from coevidence.server.stores import QueryRejected
 SEE_GRAPHS = "the graphs of this dataset are listed in the service description (GET /sparql)"
 
 
-def check_keywords(scan: QueryScan) -> None:
-    """Refuse updates, federated queries and engine pragmas or vendor functions."""
+def check_keywords(scan: QueryScan, contained: bool = False) -> None:
+    """Refuse updates, federated queries and engine pragmas or vendor functions; and queries
+    that could not be checked, unless the store is *contained* (cannot reach the network)."""
     for keyword in scan.forbidden:
         where = f"{keyword.word} ({keyword.position})"
         if keyword.word == "SERVICE":
@@ -43,6 +48,11 @@ def check_keywords(scan: QueryScan) -> None:
         raise QueryRejected(
             f"{function.word} ({function.position}) is not allowed: "
             "vendor built-in functions are not accepted."
+        )
+    if scan.unverified and not contained:
+        raise QueryRejected(
+            f"{scan.unverified}. This endpoint runs only queries it can check for SERVICE, "
+            "LOAD and remote FROM; check the query's syntax."
         )
 
 
@@ -76,7 +86,8 @@ def check(
     graphs: Collection[str],
     default_graph_uris: Iterable[str] = (),
     named_graph_uris: Iterable[str] = (),
+    contained: bool = False,
 ) -> None:
     """Apply the whole policy (see the module docstring); raise QueryRejected on the first breach."""
-    check_keywords(scan)
+    check_keywords(scan, contained)
     check_dataset(scan, graphs, default_graph_uris, named_graph_uris)

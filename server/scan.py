@@ -24,12 +24,20 @@ by code or a comment. Reading it as an IRI would let the scan skip a quote or a 
 mark that the engine sees, and so miss a ``SERVICE`` after it. Whenever an IRI appears in
 such a place, the query is scanned a second time reading those ``<`` as less-than signs, and
 the findings of both readings are kept.
+
+A tokenizer cannot follow every corner of the grammar, so a query in which a risky word
+(``SERVICE``, ``FROM``, ``LOAD``, ``DEFINE``, ``bif:``...) appears anywhere
+but was not found as a keyword is parsed by rdflib's SPARQL parser, which reads the grammar
+in context as engines do; a ``SERVICE``, ``FROM`` or vendor function found there and missed
+here is refused as well. When rdflib cannot parse such a query, the scan says so
+(``unverified``), and the policy decides (see :mod:`.policy`). Most queries hold no risky
+word and never pay for the parse; those that do pay it once (results are cached).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from urllib.parse import urljoin
 
@@ -52,7 +60,7 @@ _TOKEN = re.compile(
     r"""
       (?P<ws>\s+)
     | (?P<comment>\#[^\n\r]*)
-    | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+    | (?P<iri><(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>)
     | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''
                |\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
                |'(?:[^'\\\n\r]|\\.)*'
@@ -108,6 +116,7 @@ class QueryScan:
     dataset: tuple[DatasetClause, ...]  # FROM / FROM NAMED clauses, in order
     vendor_functions: tuple[Keyword, ...]  # bif:/sql: names, as written
     limit: int | None = None  # LIMIT of the outermost query, None when it has none (or unsure)
+    unverified: str | None = None  # why a query holding a risky word could not be checked further
 
     @property
     def has_dataset_clause(self) -> bool:
@@ -158,7 +167,7 @@ def _tokenize(text: str, less_than: bool) -> tuple[list[tuple[str, str, int]], b
             if value == "(":
                 opens_expression = (
                     (brackets and brackets[-1] == "expression")
-                    or (previous is not None and previous[0] == "word")
+                    or (previous is not None and previous[0] == "word" and previous[1] != "a")
                     or (
                         previous is not None
                         and previous[0] in ("pname", "iri")
@@ -210,6 +219,7 @@ def _merge(first: QueryScan, second: QueryScan) -> QueryScan:
         first.dataset + tuple(c for c in second.dataset if c not in first.dataset),
         first.vendor_functions + tuple(k for k in second.vendor_functions if k not in first.vendor_functions),
         first.limit if first.limit == second.limit else None,
+        first.unverified or second.unverified,
     )
 
 
@@ -302,10 +312,75 @@ def _decode_escapes(text: str) -> str:
     return _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
 
 
+#: words that send a query to the second look when the scan did not find them as keywords
+#: (not after a colon: the local part of a prefixed name such as coe:service; not after ? or
+#: $: a variable). Update keywords are left out: an update cannot hide inside a query, and the
+#: engines refuse updates sent as queries.
+_RISKY = re.compile(
+    r"(?<![\w:?$])(?:SERVICE|FROM|LOAD|DEFINE)(?!\w)"
+    r"|\b(?:bif|sql):|openlinksw\.com/schemas/(?:bif|sql)#",
+    re.IGNORECASE,
+)
+
+
+def _parse_tree_findings(tree) -> tuple[set[str], set[str]]:
+    """The names of the grammar rules in an rdflib parse tree, and every IRI or prefix in it."""
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    names: set[str] = set()
+    terms: set[str] = set()
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, CompValue):
+            names.add(node.name)
+            if node.name == "pname" and node.get("prefix") is not None:
+                terms.add(str(node.get("prefix")) + ":")
+            stack.extend(node.values())
+        elif isinstance(node, (list, tuple)) or type(node).__name__ == "ParseResults":
+            stack.extend(node)
+        elif isinstance(node, str):
+            terms.add(str(node))
+    return names, terms
+
+
+def _second_look(text: str, scan: QueryScan) -> QueryScan:
+    """Parse a query that holds a risky word the scan did not find (module docstring)."""
+    if scan.forbidden or scan.vendor_functions:
+        return scan  # refused already
+    match = _RISKY.search(text) or _RISKY.search(_decode_escapes(text))
+    if match is None:
+        return scan
+    from pyparsing import ParseBaseException
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    where = _positions(text)(match.start())
+    try:
+        tree = parseQuery(text)
+    except ParseBaseException as error:
+        return replace(scan, unverified=f"{match.group().upper()} ({where}) could not be checked: {error}")
+    except Exception as error:  # rdflib's parser raises other errors on some inputs
+        return replace(scan, unverified=f"{match.group().upper()} ({where}) could not be checked: {error}")
+    names, terms = _parse_tree_findings(tree)
+    forbidden = tuple(Keyword(word, where) for word, rule in (("SERVICE", "ServiceGraphPattern"),) if rule in names)
+    vendor = tuple(
+        Keyword(term, where)
+        for term in sorted(terms)
+        if term in ("bif:", "sql:") or term.startswith(VENDOR_FUNCTION_NAMESPACES)
+    )
+    unverified = None
+    if "datasetClause" in names and not scan.dataset:
+        unverified = f"FROM ({where}) could not be checked: the scan did not find the clause rdflib found"
+    if forbidden or vendor or unverified:
+        return replace(scan, forbidden=scan.forbidden + forbidden, vendor_functions=scan.vendor_functions + vendor,
+                       unverified=scan.unverified or unverified)
+    return scan
+
+
 @lru_cache(maxsize=512)
 def scan_query(text: str) -> QueryScan:
     """Scan *text* (see the module docstring). Results are cached: the scan is pure."""
-    raw = _scan_text(text)
-    if not _ESCAPE.search(text):
-        return raw
-    return _merge(raw, _scan_text(_decode_escapes(text)))
+    scan = _scan_text(text)
+    if _ESCAPE.search(text):
+        scan = _merge(scan, _scan_text(_decode_escapes(text)))
+    return _second_look(text, scan)

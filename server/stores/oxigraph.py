@@ -224,6 +224,7 @@ def _context() -> multiprocessing.context.BaseContext:
 class _Worker:
     process: multiprocessing.process.BaseProcess
     conn: Connection
+    network: str | None = None  # None: cut off the network; else why it could not be
 
 
 class WorkerPool:
@@ -243,6 +244,7 @@ class WorkerPool:
         self._lock = threading.Lock()
         self._workers: set[_Worker] = set()
         self._closed = False
+        self._warned = False
         launched = [self._launch() for _ in range(size)]
         try:
             for process, conn in launched:
@@ -282,7 +284,13 @@ class WorkerPool:
                 raise DataFileError(message[1])
             reason = message[1] if message else f"exit code {process.exitcode}"
             raise StoreUnavailable(f"a query worker could not start: {reason}")
-        worker = _Worker(process, conn)
+        worker = _Worker(process, conn, message[2] if len(message) > 2 else "unknown")
+        if worker.network is not None and not self._warned:
+            self._warned = True
+            log.warning(
+                "query workers keep their network access (%s); the policy check still refuses "
+                "SERVICE, LOAD and remote FROM", worker.network,
+            )
         with self._lock:
             self._workers.add(worker)
         return worker
@@ -343,10 +351,11 @@ class WorkerPool:
         with self._lock:
             self._workers.discard(worker)
 
-    def status(self) -> dict[str, int]:
+    def status(self) -> dict[str, int | bool]:
         with self._lock:
             alive = sum(1 for worker in self._workers if worker.process.is_alive())
-        return {"size": self.size, "alive": alive, "idle": self._idle.qsize()}
+            offline = all(worker.network is None for worker in self._workers)
+        return {"size": self.size, "alive": alive, "idle": self._idle.qsize(), "network_cut": offline}
 
     def close(self) -> None:
         with self._lock:
@@ -422,7 +431,8 @@ class OxigraphStore:
         accept: Sequence[str] = (),
     ) -> QueryResult:
         scan = scan_query(sparql)
-        check_keywords(scan)  # pyoxigraph would fetch a SERVICE URL: never let one reach it
+        # pyoxigraph would fetch a SERVICE URL: never let one reach it
+        check_keywords(scan, contained=bool(scan.unverified) and self.contained)
         protocol_dataset = bool(default_graph_uris or named_graph_uris)
         request = (
             sparql,
@@ -487,8 +497,14 @@ class OxigraphStore:
     def data_version(self) -> str:
         return self._version
 
-    def status(self) -> dict[str, int]:
-        """Worker counts: ``size`` configured, ``alive`` now, ``idle`` waiting for a query."""
+    @property
+    def contained(self) -> bool:
+        """Whether every query worker runs without network access (see :mod:`.isolation`)."""
+        return bool(self._pool.status()["network_cut"])
+
+    def status(self) -> dict[str, int | bool]:
+        """Worker counts (``size`` configured, ``alive`` now, ``idle`` waiting for a query) and
+        ``network_cut``: whether every worker runs without network access."""
         return self._pool.status()
 
     def close(self) -> None:

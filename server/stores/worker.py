@@ -32,6 +32,7 @@ import pyoxigraph as ox
 
 from coevidence.ontology import PREFIXES
 from coevidence.server.scan import scan_query
+from coevidence.server.stores.isolation import cut_network
 from coevidence.server.terms import from_oxigraph, to_oxigraph
 from coevidence.server.writers import GRAPH_FORMATS, JSON, SOLUTION_WRITERS
 
@@ -194,8 +195,11 @@ def serve(conn: Connection, source: tuple) -> None:
     """The worker process: open the source, say ready, then answer requests until told to stop.
 
     Says ``("datafile", message)`` when a data file does not parse or cannot be read, and
-    ``("failed", message)`` when an on-disk store cannot be opened.
+    ``("failed", message)`` when an on-disk store cannot be opened. Once ready, it says
+    ``("ready", pid, network)``: ``network`` is None when the worker is cut off the network
+    (see :mod:`.isolation`), else the reason it could not be.
     """
+    network = cut_network()  # first, while the process has one thread
     try:
         store = open_source(source)
     except LoadError as error:
@@ -204,7 +208,7 @@ def serve(conn: Connection, source: tuple) -> None:
     except OSError as error:
         conn.send(("failed", f"cannot open the store {source[1]}: {error}"))
         return
-    conn.send(("ready", os.getpid()))
+    conn.send(("ready", os.getpid(), network))
     while True:
         try:
             request = conn.recv()

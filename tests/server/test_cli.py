@@ -25,7 +25,9 @@ def run_serve(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
 
 def test_serve_prints_its_url_and_answers(start_server):
     with start_server("--data", str(PILOTS), "--workers", "1") as server:
-        assert server.health()["workers"] == {"size": 1, "alive": 1, "idle": 1}
+        workers = server.health()["workers"]
+        assert {key: workers[key] for key in ("size", "alive", "idle")} == {"size": 1, "alive": 1, "idle": 1}
+        assert isinstance(workers["network_cut"], bool)
         response = requests.get(server.url, params={"query": "ASK { ?s ?p ?o }"}, timeout=30)
         assert response.json()["boolean"] is True
         assert response.headers["Server"] == "coevidence"  # waitress, not the development server

@@ -90,7 +90,7 @@ def test_timed_out_query_gets_its_worker_killed_and_replaced():
         worker.process.join(PATIENCE_S)
         assert worker.process.exitcode == -signal.SIGKILL  # stopped, not left running
         deadline = time.monotonic() + PATIENCE_S
-        while store.status() != {"size": 1, "alive": 1, "idle": 1}:
+        while {key: store.status()[key] for key in ("size", "alive", "idle")} != {"size": 1, "alive": 1, "idle": 1}:
             assert time.monotonic() < deadline, store.status()
             time.sleep(0.05)
         result = store.query(SMALL, timeout=5, max_rows=10)

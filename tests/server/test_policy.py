@@ -167,3 +167,46 @@ def test_a_less_than_sign_that_looks_like_an_iri_cannot_hide_a_keyword(query):
 )
 def test_iris_with_keyword_like_words_are_not_refused(query):
     assert scan_query(query).forbidden == ()
+
+
+# -- the second look: rdflib's parser, for queries holding a risky word ---------------------
+
+UNPARSABLE_BY_RDFLIB = (  # the same as in test_ssrf.py
+    'SELECT ?x WHERE { BIND(<<( <http://x/a> <http://x/b> <http://x/c> )>> AS ?t) BIND(1 AS ?x) '
+    'FILTER(?t != "data from elsewhere") }'
+)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "PREFIX coe: <https://w3id.org/coevidence/ontology#> SELECT * WHERE { ?p coe:service ?s }",
+        "SELECT * WHERE { ?s <http://x/service> ?o FILTER(CONTAINS(?o, 'data from Finland')) }",
+        "SELECT * WHERE { ?s ?p ?o } # a comment that says SERVICE and LOAD",
+    ],
+)
+def test_risky_words_outside_keywords_pass_the_second_look(query):
+    scan = scan_query(query)
+    assert scan.forbidden == () and scan.unverified is None
+    policy.check_keywords(scan)
+
+
+def test_a_query_the_second_look_cannot_parse_is_refused_unless_the_store_is_contained():
+    scan = scan_query(UNPARSABLE_BY_RDFLIB)
+    assert scan.forbidden == ()
+    assert scan.unverified and scan.unverified.startswith("FROM (line 1, column")
+    with pytest.raises(QueryRejected, match="could not be checked"):
+        policy.check_keywords(scan)
+    policy.check_keywords(scan, contained=True)  # no network to reach: let the engine say
+
+
+def test_queries_without_risky_words_skip_the_second_look(monkeypatch):
+    import rdflib.plugins.sparql.parser as parser
+
+    def fail(*args, **kwargs):
+        raise AssertionError("parsed")
+
+    monkeypatch.setattr(parser, "parseQuery", fail)
+    scan_query.cache_clear()
+    assert scan_query("SELECT ?s WHERE { ?s a <http://x/Pilot> } LIMIT 3").limit == 3
+    scan_query.cache_clear()

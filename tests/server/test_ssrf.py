@@ -56,6 +56,13 @@ def attacks(url: str) -> list[dict]:
         {"query": f"SELECT * WHERE {{ FILTER(1<'>') SERVICE <{url}sparql> {{ ?s ?p ?o }} FILTER('' = '') }}"},
         {"query": f"PREFIX ex: <http://x/>\nSELECT * WHERE {{ FILTER ex:f(1<'>') SERVICE <{url}sparql> {{ ?s ?p ?o }} FILTER('' = '') }}"},
         {"query": f"SELECT * WHERE {{ BIND((2<'>') AS ?x) SERVICE <{url}sparql> {{ ?s ?p ?o }} BIND('' AS ?y) }}"},
+        # found by a differential fuzzer (scan against pyoxigraph): expressions in the SELECT
+        # clause, a collection after `a`, and \u escapes inside IRIs and strings
+        {"query": f"SELECT ?s (1<'>' AS ?y) WHERE {{ SERVICE <{url}x> {{ ?s ?p ?o }} FILTER('' = '') }}"},
+        {"query": f"SELECT * WHERE {{ OPTIONAL {{ ?s a (1 <http://x/'>) }} FILTER(1<'>' || true) SERVICE <{url}x> {{ ?s ?p ?o }} FILTER('' = '') }}"},
+        {"query": f"SELECT * WHERE {{ OPTIONAL {{ ?s a (1 <http://x/#>) }} FILTER(1<'>' || true) SERVICE <{url}x> {{ ?s ?p ?o }} # '\n}}"},
+        {"query": f"SELECT * WHERE {{ OPTIONAL {{ ?s ?p <http://x/\\u0041#> }} OPTIONAL {{ ?s ?p '\\u005c' }} SERVICE <{url}x> {{ ?s ?p ?o }} FILTER('' = '') }}"},
+        {"query": f"SELECT * WHERE {{ OPTIONAL {{ ?s ?p '\\u0027' . ?s ?p <http://x/\\u0041'> }} SERVICE <{url}x> {{ ?s ?p ?o }} OPTIONAL {{ ?s ?p '\\u0027' }} }}"},
     ]
 
 
@@ -84,6 +91,17 @@ def test_store_itself_refuses_service(store, listener):
     assert settled_connections(listener) == 0
 
 
+def test_query_workers_cannot_connect_even_past_the_policy(store, listener):
+    """Third line: the workers run without network, so a SERVICE that got past every check
+    (here sent to a worker directly) still connects nowhere."""
+    if not store.status()["network_cut"]:
+        pytest.skip("this system does not let the workers leave the network (see /health)")
+    query = f"SELECT * WHERE {{ SERVICE <{listener.url}sparql> {{ ?s ?p ?o }} }}"
+    seconds, answer = store._pool.run((query, (), None, None, True, 10, ()), timeout=10)
+    assert answer[0] in ("failed", "invalid") and "unreachable" in answer[1].lower(), answer
+    assert settled_connections(listener) == 0
+
+
 def test_live_server_refuses_every_fetch_and_connects_nowhere(live_server, listener):
     for params in attacks(listener.url):
         response = requests.get(live_server.url, params=params, timeout=30)
@@ -100,3 +118,19 @@ def test_live_server_refuses_every_fetch_and_connects_nowhere(live_server, liste
             assert response.status_code == 403, params
     assert settled_connections(listener) == 0
     assert requests.get(live_server.base + "/health", timeout=10).status_code == 200
+
+
+#: valid for Oxigraph (an RDF 1.2 triple term), which rdflib 7 cannot parse, with a risky word
+UNPARSABLE_BY_RDFLIB = (
+    'SELECT ?x WHERE { BIND(<<( <http://x/a> <http://x/b> <http://x/c> )>> AS ?t) BIND(1 AS ?x) '
+    'FILTER(?t != "data from elsewhere") }'
+)
+
+
+def test_a_query_that_cannot_be_checked_runs_only_where_it_cannot_connect(client, store):
+    response = client.get("/sparql", query_string={"query": UNPARSABLE_BY_RDFLIB})
+    if store.contained:
+        assert response.status_code == 200, response.get_data(as_text=True)
+    else:
+        assert response.status_code == 403
+        assert "could not be checked" in response.get_json()["error"]["detail"]
