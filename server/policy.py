@@ -13,8 +13,8 @@ Every refusal is a :class:`~coevidence.server.stores.QueryRejected` whose messag
 keyword and where it is, for the person who wrote the query.
 
 A query holding a risky word that neither the scan nor rdflib's parser could place (see
-:mod:`.scan`) is refused too, unless the store is *contained*: the embedded store's query
-workers have no network at all, so such a query cannot reach anything there.
+:mod:`.scan`) is refused too. Behind all this, the embedded store's query workers have no
+network at all (:mod:`.stores.isolation`).
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ from coevidence.server.stores import QueryRejected
 SEE_GRAPHS = "the graphs of this dataset are listed in the service description (GET /sparql)"
 
 
-def check_keywords(scan: QueryScan, contained: bool = False) -> None:
-    """Refuse updates, federated queries and engine pragmas or vendor functions; and queries
-    that could not be checked, unless the store is *contained* (cannot reach the network)."""
+def check_keywords(scan: QueryScan) -> None:
+    """Refuse updates, federated queries, engine pragmas or vendor functions, and queries
+    that could not be checked for them."""
     for keyword in scan.forbidden:
         where = f"{keyword.word} ({keyword.position})"
         if keyword.word == "SERVICE":
@@ -49,7 +49,7 @@ def check_keywords(scan: QueryScan, contained: bool = False) -> None:
             f"{function.word} ({function.position}) is not allowed: "
             "vendor built-in functions are not accepted."
         )
-    if scan.unverified and not contained:
+    if scan.unverified:
         raise QueryRejected(
             f"{scan.unverified}. This endpoint runs only queries it can check for SERVICE, "
             "LOAD and remote FROM; check the query's syntax."
@@ -86,8 +86,7 @@ def check(
     graphs: Collection[str],
     default_graph_uris: Iterable[str] = (),
     named_graph_uris: Iterable[str] = (),
-    contained: bool = False,
 ) -> None:
     """Apply the whole policy (see the module docstring); raise QueryRejected on the first breach."""
-    check_keywords(scan, contained)
+    check_keywords(scan)
     check_dataset(scan, graphs, default_graph_uris, named_graph_uris)

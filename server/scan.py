@@ -30,8 +30,8 @@ A tokenizer cannot follow every corner of the grammar, so a query in which a ris
 but was not found as a keyword is parsed by rdflib's SPARQL parser, which reads the grammar
 in context as engines do; a ``SERVICE``, ``FROM`` or vendor function found there and missed
 here is refused as well. When rdflib cannot parse such a query, the scan says so
-(``unverified``), and the policy decides (see :mod:`.policy`). Most queries hold no risky
-word and never pay for the parse; those that do pay it once (results are cached).
+(``unverified``) and the policy refuses it. Most queries hold no risky word and never pay for
+the parse; those that do pay it once (results are cached).
 """
 
 from __future__ import annotations
@@ -312,12 +312,12 @@ def _decode_escapes(text: str) -> str:
     return _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
 
 
-#: words that send a query to the second look when the scan did not find them as keywords
-#: (not after a colon: the local part of a prefixed name such as coe:service; not after ? or
-#: $: a variable). Update keywords are left out: an update cannot hide inside a query, and the
-#: engines refuse updates sent as queries.
+#: words that send a query to the second look when the scan did not find them as keywords.
+#: Anywhere, even inside a longer word: Oxigraph's parser reads a keyword glued to what
+#: follows or precedes it (``SERVICEex:x``, ``trueSERVICE``). Update keywords are left out:
+#: an update cannot hide inside a query, and the engines refuse updates sent as queries.
 _RISKY = re.compile(
-    r"(?<![\w:?$])(?:SERVICE|FROM|LOAD|DEFINE)(?!\w)"
+    r"SERVICE|FROM|LOAD|DEFINE"
     r"|\b(?:bif|sql):|openlinksw\.com/schemas/(?:bif|sql)#",
     re.IGNORECASE,
 )

@@ -432,7 +432,7 @@ class OxigraphStore:
     ) -> QueryResult:
         scan = scan_query(sparql)
         # pyoxigraph would fetch a SERVICE URL: never let one reach it
-        check_keywords(scan, contained=bool(scan.unverified) and self.contained)
+        check_keywords(scan)
         protocol_dataset = bool(default_graph_uris or named_graph_uris)
         request = (
             sparql,
@@ -496,11 +496,6 @@ class OxigraphStore:
 
     def data_version(self) -> str:
         return self._version
-
-    @property
-    def contained(self) -> bool:
-        """Whether every query worker runs without network access (see :mod:`.isolation`)."""
-        return bool(self._pool.status()["network_cut"])
 
     def status(self) -> dict[str, int | bool]:
         """Worker counts (``size`` configured, ``alive`` now, ``idle`` waiting for a query) and
