@@ -54,6 +54,14 @@ VENDOR_FUNCTION_NAMESPACES = (
     "http://www.openlinksw.com/schemas/sql#",
 )
 VENDOR_FUNCTION_PREFIXES = {"bif": VENDOR_FUNCTION_NAMESPACES[0], "sql": VENDOR_FUNCTION_NAMESPACES[1]}
+#: Virtuoso also calls a built-in named by an IRI in its own scheme: <bif:http_get>(...)
+VENDOR_FUNCTION_SCHEMES = ("bif:", "sql:")
+
+
+def is_vendor_function(iri: str) -> bool:
+    """Whether *iri* names one of Virtuoso's built-in functions (in any letter case)."""
+    lowered = iri.lower()
+    return lowered.startswith(VENDOR_FUNCTION_SCHEMES) or lowered.startswith(VENDOR_FUNCTION_NAMESPACES)
 
 _LETTER = r"[^\W\d_]"
 _TOKEN = re.compile(
@@ -271,10 +279,10 @@ def _scan_tokens(text: str, tokens: list[tuple[str, str, int]]) -> QueryScan:
                 dataset.append(DatasetClause(named, "", None, at(start)))
         elif kind == "pname":
             prefix = value.split(":", 1)[0]
-            namespace = prefixes.get(prefix, VENDOR_FUNCTION_PREFIXES.get(prefix))
-            if namespace in VENDOR_FUNCTION_NAMESPACES:
+            namespace = prefixes.get(prefix, VENDOR_FUNCTION_PREFIXES.get(prefix.lower()))
+            if namespace is not None and is_vendor_function(namespace):
                 vendor.append(Keyword(value, at(start)))
-        elif kind == "iri" and value[1:-1].startswith(VENDOR_FUNCTION_NAMESPACES):
+        elif kind == "iri" and is_vendor_function(_resolve(value[1:-1], base) or value[1:-1]):
             vendor.append(Keyword(value, at(start)))
         elif kind == "other":
             depth += {"{": 1, "}": -1}.get(value, 0)
@@ -318,7 +326,7 @@ def _decode_escapes(text: str) -> str:
 #: an update cannot hide inside a query, and the engines refuse updates sent as queries.
 _RISKY = re.compile(
     r"SERVICE|FROM|LOAD|DEFINE"
-    r"|\b(?:bif|sql):|openlinksw\.com/schemas/(?:bif|sql)#",
+    r"|(?:bif|sql):|openlinksw\.com/schemas/(?:bif|sql)#",
     re.IGNORECASE,
 )
 
@@ -366,7 +374,7 @@ def _second_look(text: str, scan: QueryScan) -> QueryScan:
     vendor = tuple(
         Keyword(term, where)
         for term in sorted(terms)
-        if term in ("bif:", "sql:") or term.startswith(VENDOR_FUNCTION_NAMESPACES)
+        if is_vendor_function(term)
     )
     unverified = None
     if "datasetClause" in names and not scan.dataset:

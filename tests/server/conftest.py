@@ -94,6 +94,18 @@ class LoopbackListener:
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
+    def settled_connections(self, patience_s: float = PATIENCE_S) -> int:
+        """Connections made before now: send a probe, wait until it is counted, subtract it."""
+        before = self.connections
+        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as probe:
+            probe.sendall(b"GET / HTTP/1.0\r\n\r\n")
+            probe.recv(100)
+        deadline = time.monotonic() + patience_s
+        while self.connections <= before and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.connections -= 1
+        return self.connections
+
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()

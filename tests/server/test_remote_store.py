@@ -488,3 +488,32 @@ def prologue_for(*prefixes: str) -> str:
     from coevidence.ontology import PREFIXES
 
     return "".join(f"PREFIX {prefix}: <{PREFIXES[prefix]}>\n" for prefix in prefixes)
+
+
+# -- Virtuoso's own built-ins reach the network: the server must refuse them ---------------
+
+
+def vendor_function_attacks(url: str) -> list[str]:
+    return [
+        f"SELECT (<bif:http_get>('{url}x') AS ?page) WHERE {{}}",
+        f"SELECT (bif:http_get('{url}x') AS ?page) WHERE {{}}",
+        f"PREFIX b: <bif:>\nSELECT (b:http_get('{url}x') AS ?page) WHERE {{}}",
+        f"SELECT (<BIF:http_get>('{url}x') AS ?page) WHERE {{}}",
+    ]
+
+
+def test_virtuoso_itself_fetches_for_bif_http_get(virtuoso, listener):
+    """Positive control: Debian's Virtuoso, as configured, runs <bif:http_get> for the SPARQL
+    account (so the refusal test below can fail)."""
+    import requests
+
+    query = vendor_function_attacks(listener.url)[0]
+    requests.get(virtuoso.endpoint, params={"query": query}, timeout=30)
+    assert listener.settled_connections() >= 1
+
+
+def test_server_in_front_of_virtuoso_refuses_vendor_functions(remote_client, listener):
+    for query in vendor_function_attacks(listener.url):
+        response = remote_client.get("/sparql", query_string={"query": query})
+        assert response.status_code == 403, (query, response.get_data(as_text=True))
+    assert listener.settled_connections() == 0
