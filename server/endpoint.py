@@ -162,8 +162,7 @@ def sparql() -> Response:
 
     store = current_store()
     scan = scan_query(req.query)
-    policy.check_keywords(scan)
-    policy.check_dataset(scan, dataset_info().names, req.default_graph_uris, req.named_graph_uris)
+    policy.check(scan, dataset_info().names, req.default_graph_uris, req.named_graph_uris)
     kind = KIND_OF_FORM.get(scan.form or "")
     result_format = negotiate(kind, req.format_name, request.accept_mimetypes) if kind else None
     version = store.data_version()

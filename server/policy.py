@@ -5,7 +5,8 @@ The endpoint is read-only and never reaches outside its own dataset:
 - updates (``INSERT``, ``DELETE``, ``LOAD``, ``CLEAR``, ``CREATE``, ``DROP``, ``COPY``,
   ``MOVE``, ``ADD``, ``WITH``, ``USING``) are refused;
 - ``SERVICE`` (federated query) and Virtuoso's ``DEFINE`` pragmas and ``bif:`` / ``sql:``
-  functions are refused, because each can make the engine fetch a URL;
+  functions are refused, because each can make the engine fetch a URL; so is any function
+  called by IRI other than the XSD casts (Virtuoso runs unknown IRIs as SQL procedures);
 - ``FROM`` / ``FROM NAMED`` and the protocol's ``default-graph-uri`` / ``named-graph-uri``
   may only name graphs of the dataset.
 
@@ -28,8 +29,7 @@ SEE_GRAPHS = "the graphs of this dataset are listed in the service description (
 
 
 def check_keywords(scan: QueryScan) -> None:
-    """Refuse updates, federated queries, engine pragmas or vendor functions, and queries
-    that could not be checked for them."""
+    """Refuse updates, federated queries, engine pragmas, and vendor or custom functions."""
     for keyword in scan.forbidden:
         where = f"{keyword.word} ({keyword.position})"
         if keyword.word == "SERVICE":
@@ -46,13 +46,17 @@ def check_keywords(scan: QueryScan) -> None:
             )
     for function in scan.vendor_functions:
         raise QueryRejected(
-            f"{function.word} ({function.position}) is not allowed: "
-            "vendor built-in functions are not accepted."
+            f"{function.word} ({function.position}) is not allowed: this endpoint calls SPARQL's "
+            "own functions and the XSD casts (xsd:integer(...)...), no vendor or custom function."
         )
+
+
+def check_verifiable(scan: QueryScan) -> None:
+    """Refuse a query that holds a risky word or a function call that could not be checked."""
     if scan.unverified:
         raise QueryRejected(
             f"{scan.unverified}. This endpoint runs only queries it can check for SERVICE, "
-            "LOAD and remote FROM; check the query's syntax."
+            "remote FROM and functions other than SPARQL's own; check the query's syntax."
         )
 
 
@@ -90,3 +94,4 @@ def check(
     """Apply the whole policy (see the module docstring); raise QueryRejected on the first breach."""
     check_keywords(scan)
     check_dataset(scan, graphs, default_graph_uris, named_graph_uris)
+    check_verifiable(scan)

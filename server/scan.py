@@ -331,6 +331,14 @@ _RISKY = re.compile(
 )
 
 
+#: a function called by IRI or prefixed name: ``ex:f(``, ``<...>(`` (SPARQL's own functions
+#: are keywords, without a colon). Virtuoso runs any IRI it knows as a built-in or as a SQL
+#: procedure (``<LONG::bif:http_get>(...)``, ``<RDF_HTTP_URL_GET>(...)``), so only the XSD
+#: casts are let through.
+_FUNCTION_BY_IRI = re.compile(r"(?:>|[^\s(){}<>\"'#,;|/^]*:[^\s(){}<>\"'#,;|/^]*)\s*\(")
+ALLOWED_FUNCTION_NAMESPACES = ("http://www.w3.org/2001/XMLSchema#",)
+
+
 def _parse_tree_findings(tree) -> tuple[set[str], set[str]]:
     """The names of the grammar rules in an rdflib parse tree, and every IRI or prefix in it."""
     from rdflib.plugins.sparql.parserutils import CompValue
@@ -352,29 +360,59 @@ def _parse_tree_findings(tree) -> tuple[set[str], set[str]]:
     return names, terms
 
 
+def _called_functions(tree) -> list[str]:
+    """The IRIs of the functions a parsed query calls (rdflib's algebra resolves prefixes)."""
+    from rdflib.plugins.sparql.algebra import translateQuery
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    iris: list[str] = []
+    seen: set[int] = set()
+    stack = [translateQuery(tree).algebra]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, CompValue):
+            if node.name == "Function" and node.get("iri") is not None:
+                iris.append(str(node.get("iri")))
+            stack.extend(node.values())
+        elif isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, (list, tuple, set)):
+            stack.extend(node)
+    return iris
+
+
 def _second_look(text: str, scan: QueryScan) -> QueryScan:
-    """Parse a query that holds a risky word the scan did not find (module docstring)."""
+    """Parse a query that holds a risky word the scan did not find, or calls a function by
+    IRI (module docstring)."""
     if scan.forbidden or scan.vendor_functions:
         return scan  # refused already
-    match = _RISKY.search(text) or _RISKY.search(_decode_escapes(text))
+    decoded = _decode_escapes(text)
+    match = (
+        _RISKY.search(text) or _RISKY.search(decoded)
+        or _FUNCTION_BY_IRI.search(text) or _FUNCTION_BY_IRI.search(decoded)
+    )
     if match is None:
         return scan
     from pyparsing import ParseBaseException
     from rdflib.plugins.sparql.parser import parseQuery
 
-    where = _positions(text)(match.start())
+    where = _positions(text)(min(match.start(), len(text) - 1))
+    what = match.group().upper() if _RISKY.fullmatch(match.group()) else match.group().rstrip("( \t\r\n")
     try:
         tree = parseQuery(text)
+        functions = _called_functions(tree)
     except ParseBaseException as error:
-        return replace(scan, unverified=f"{match.group().upper()} ({where}) could not be checked: {error}")
-    except Exception as error:  # rdflib's parser raises other errors on some inputs
-        return replace(scan, unverified=f"{match.group().upper()} ({where}) could not be checked: {error}")
+        return replace(scan, unverified=f"{what} ({where}) could not be checked: {error}")
+    except Exception as error:  # rdflib raises other errors on some inputs (unknown prefix...)
+        return replace(scan, unverified=f"{what} ({where}) could not be checked: {error}")
     names, terms = _parse_tree_findings(tree)
     forbidden = tuple(Keyword(word, where) for word, rule in (("SERVICE", "ServiceGraphPattern"),) if rule in names)
-    vendor = tuple(
-        Keyword(term, where)
-        for term in sorted(terms)
-        if is_vendor_function(term)
+    vendor = tuple(Keyword(term, where) for term in sorted(terms) if is_vendor_function(term))
+    vendor += tuple(
+        Keyword(f"<{iri}>", where) for iri in dict.fromkeys(functions) if not iri.startswith(ALLOWED_FUNCTION_NAMESPACES)
     )
     unverified = None
     if "datasetClause" in names and not scan.dataset:

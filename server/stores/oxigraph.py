@@ -39,7 +39,7 @@ from rdflib.term import Identifier, Variable
 
 from coevidence.ontology import ONTOLOGY_FILE, VOCABULARIES_FILE
 from coevidence.server.namespaces import GRAPH
-from coevidence.server.policy import check_keywords
+from coevidence.server.policy import check_keywords, check_verifiable
 from coevidence.server.scan import scan_query
 from coevidence.server.stores import (
     DataFileError,
@@ -433,6 +433,7 @@ class OxigraphStore:
         scan = scan_query(sparql)
         # pyoxigraph would fetch a SERVICE URL: never let one reach it
         check_keywords(scan)
+        check_verifiable(scan)
         protocol_dataset = bool(default_graph_uris or named_graph_uris)
         request = (
             sparql,

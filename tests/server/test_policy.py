@@ -44,7 +44,7 @@ def test_policy_refuses_updates_and_remote_keywords_naming_where(query, keyword,
 def test_policy_refuses_virtuoso_builtin_functions():
     assert "bif:http_get (line 1, column 9)" in refusal('SELECT (bif:http_get("http://x/") AS ?y) WHERE {}')
     message = refusal("SELECT (<http://www.openlinksw.com/schemas/bif#http_get>('x') AS ?y) WHERE {}")
-    assert "vendor built-in functions" in message
+    assert "no vendor or custom function" in message
 
 
 @pytest.mark.parametrize(
@@ -195,8 +195,9 @@ def test_a_query_the_second_look_cannot_parse_is_refused():
     scan = scan_query(UNPARSABLE_BY_RDFLIB)
     assert scan.forbidden == ()
     assert scan.unverified and scan.unverified.startswith("FROM (line 1, column")
+    policy.check_keywords(scan)  # no keyword, no function: only unverifiable
     with pytest.raises(QueryRejected, match="could not be checked"):
-        policy.check_keywords(scan)
+        policy.check_verifiable(scan)
 
 
 def test_queries_without_risky_words_skip_the_second_look(monkeypatch):
@@ -209,3 +210,30 @@ def test_queries_without_risky_words_skip_the_second_look(monkeypatch):
     scan_query.cache_clear()
     assert scan_query("SELECT ?s WHERE { ?s a <http://x/Pilot> } LIMIT 3").limit == 3
     scan_query.cache_clear()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>\nSELECT (xsd:integer('3') AS ?n) WHERE {}",
+        "SELECT ?n WHERE { BIND(<http://www.w3.org/2001/XMLSchema#decimal>('1.5') AS ?n) }",
+        "PREFIX ex: <http://x/>\nSELECT * WHERE { ?s ex:p (ex:a ex:b) }",  # a collection, not a call
+        "SELECT (COUNT(*) AS ?n) (STR(?s) AS ?t) WHERE { ?s ?p ?o } GROUP BY ?s",
+    ],
+)
+def test_sparql_functions_xsd_casts_and_collections_are_allowed(query):
+    policy.check_keywords(scan_query(query))
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "PREFIX ex: <http://x/>\nSELECT (ex:f(1) AS ?n) WHERE {}",
+        "SELECT (<RDF_HTTP_URL_GET>('http://127.0.0.1:9/') AS ?n) WHERE {}",
+        "SELECT (<LONG::bif:http_get>('http://127.0.0.1:9/') AS ?n) WHERE {}",
+        "SELECT * WHERE { ?s ?p ?o FILTER(<http://x/f>(?o)) }",
+    ],
+)
+def test_other_functions_called_by_iri_are_refused(query):
+    with pytest.raises(QueryRejected, match="SPARQL's own functions and the XSD casts"):
+        policy.check_keywords(scan_query(query))

@@ -499,15 +499,22 @@ def vendor_function_attacks(url: str) -> list[str]:
         f"SELECT (bif:http_get('{url}x') AS ?page) WHERE {{}}",
         f"PREFIX b: <bif:>\nSELECT (b:http_get('{url}x') AS ?page) WHERE {{}}",
         f"SELECT (<BIF:http_get>('{url}x') AS ?page) WHERE {{}}",
+        # found by fuzzing Virtuoso: its type qualifiers, and unknown IRIs run as SQL procedures
+        f"SELECT (<LONG::bif:http_get>('{url}x') AS ?page) WHERE {{}}",
+        f"SELECT ?page WHERE {{ BIND(<SHORT::bif:http_get>('{url}x') AS ?page) }}",
+        f"SELECT (<SQLVAL::bif:http_client>('{url}x') AS ?page) WHERE {{}}",
+        f"PREFIX l: <LONG::bif:>\nSELECT (l:http_get('{url}x') AS ?page) WHERE {{}}",
+        f"SELECT (<RDF_HTTP_URL_GET>('{url}x') AS ?page) WHERE {{}}",
     ]
 
 
-def test_virtuoso_itself_fetches_for_bif_http_get(virtuoso, listener):
-    """Positive control: Debian's Virtuoso, as configured, runs <bif:http_get> for the SPARQL
-    account (so the refusal test below can fail)."""
+@pytest.mark.parametrize("attack", [0, 4])
+def test_virtuoso_itself_fetches_for_bif_http_get(virtuoso, listener, attack):
+    """Positive control: Debian's Virtuoso, as configured, runs <bif:http_get> (also behind a
+    LONG:: qualifier) for the SPARQL account, so the refusal test below can fail."""
     import requests
 
-    query = vendor_function_attacks(listener.url)[0]
+    query = vendor_function_attacks(listener.url)[attack]
     requests.get(virtuoso.endpoint, params={"query": query}, timeout=30)
     assert listener.settled_connections() >= 1
 

@@ -34,6 +34,7 @@ def attacks(url: str) -> list[dict]:
         {"query": f'SELECT * WHERE {{ \\u0053ERVICE <{url}sparql> {{ ?s ?p ?o }} }}'},
         {"query": f'SELECT (bif:http_get("{url}x") AS ?page) WHERE {{}}'},
         {"query": f'SELECT (<bif:http_get>("{url}x") AS ?page) WHERE {{}}'},  # Virtuoso runs this one
+        {"query": f'SELECT (<LONG::bif:http_get>("{url}x") AS ?page) WHERE {{}}'},  # and this one
         # "<'>" reads as an IRI to a naive tokenizer, but the engine reads 1 < '>': the quote
         # after it would then seem to open a string that hides the SERVICE clause
         {"query": f"SELECT * WHERE {{ FILTER(1<'>') SERVICE <{url}sparql> {{ ?s ?p ?o }} FILTER('' = '') }}"},
