@@ -125,6 +125,7 @@ class QueryScan:
     vendor_functions: tuple[Keyword, ...]  # bif:/sql: names, as written
     limit: int | None = None  # LIMIT of the outermost query, None when it has none (or unsure)
     unverified: str | None = None  # why a query holding a risky word could not be checked further
+    first_call: int | None = None  # offset of an IRI or prefixed name followed by "(" (comments skipped)
 
     @property
     def has_dataset_clause(self) -> bool:
@@ -228,6 +229,7 @@ def _merge(first: QueryScan, second: QueryScan) -> QueryScan:
         first.vendor_functions + tuple(k for k in second.vendor_functions if k not in first.vendor_functions),
         first.limit if first.limit == second.limit else None,
         first.unverified or second.unverified,
+        first.first_call if first.first_call is not None else second.first_call,
     )
 
 
@@ -241,6 +243,14 @@ def _scan_tokens(text: str, tokens: list[tuple[str, str, int]]) -> QueryScan:
     base: str | None = None
     depth = 0  # braces open
     limit: int | None = None
+    first_call = next(
+        (
+            token[2]
+            for token, following in zip(tokens, tokens[1:])
+            if token[0] in ("iri", "pname") and following[:2] == ("other", "(")
+        ),
+        None,
+    )
 
     i = 0
     while i < len(tokens):
@@ -297,7 +307,7 @@ def _scan_tokens(text: str, tokens: list[tuple[str, str, int]]) -> QueryScan:
         ):
             limit = int(tokens[i + 1][1])
         i += 1
-    return QueryScan(form, tuple(forbidden), tuple(dataset), tuple(vendor), limit)
+    return QueryScan(form, tuple(forbidden), tuple(dataset), tuple(vendor), limit, None, first_call)
 
 
 def _resolve(iri: str, base: str | None) -> str | None:
@@ -394,6 +404,8 @@ def _second_look(text: str, scan: QueryScan) -> QueryScan:
         _RISKY.search(text) or _RISKY.search(decoded)
         or _FUNCTION_BY_IRI.search(text) or _FUNCTION_BY_IRI.search(decoded)
     )
+    if match is None and scan.first_call is not None:  # a comment between name and "(" hides it
+        match = re.compile(r"\S+").search(text, scan.first_call)
     if match is None:
         return scan
     from pyparsing import ParseBaseException

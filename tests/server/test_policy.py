@@ -237,3 +237,9 @@ def test_sparql_functions_xsd_casts_and_collections_are_allowed(query):
 def test_other_functions_called_by_iri_are_refused(query):
     with pytest.raises(QueryRejected, match="SPARQL's own functions and the XSD casts"):
         policy.check_keywords(scan_query(query))
+
+
+def test_a_comment_between_a_function_name_and_its_parenthesis_does_not_hide_the_call():
+    query = 'SELECT ?x WHERE { BIND(<http_client> # a comment\n("http://127.0.0.1:9/") AS ?x) }'
+    with pytest.raises(QueryRejected, match=r"<http_client> \(line 1, column 24\)"):
+        policy.check(scan_query(query), set())

@@ -505,10 +505,13 @@ def vendor_function_attacks(url: str) -> list[str]:
         f"SELECT (<SQLVAL::bif:http_client>('{url}x') AS ?page) WHERE {{}}",
         f"PREFIX l: <LONG::bif:>\nSELECT (l:http_get('{url}x') AS ?page) WHERE {{}}",
         f"SELECT (<RDF_HTTP_URL_GET>('{url}x') AS ?page) WHERE {{}}",
+        # a comment between the name and "(": DB.DBA.HTTP_CLIENT, which the account may run
+        f"SELECT ?page WHERE {{ BIND(<http_client> #c\n('{url}x') AS ?page) }}",
+        f"PREFIX e: <>\nSELECT ?page WHERE {{ BIND(e:http_client #\n('{url}x') AS ?page) }}",
     ]
 
 
-@pytest.mark.parametrize("attack", [0, 4])
+@pytest.mark.parametrize("attack", [0, 4, 9])
 def test_virtuoso_itself_fetches_for_bif_http_get(virtuoso, listener, attack):
     """Positive control: Debian's Virtuoso, as configured, runs <bif:http_get> (also behind a
     LONG:: qualifier) for the SPARQL account, so the refusal test below can fail."""
