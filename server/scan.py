@@ -25,20 +25,17 @@ mark that the engine sees, and so miss a ``SERVICE`` after it. Whenever an IRI a
 such a place, the query is scanned a second time reading those ``<`` as less-than signs, and
 the findings of both readings are kept.
 
-A tokenizer cannot follow every corner of the grammar, so a query in which a risky word
-(``SERVICE``, ``FROM``, ``LOAD``, ``DEFINE``, ``bif:``...) appears anywhere
-but was not found as a keyword is parsed by rdflib's SPARQL parser, which reads the grammar
-in context as engines do; a ``SERVICE``, ``FROM`` or vendor function found there and missed
-here is refused as well. When rdflib cannot parse such a query, the scan says so
-(``unverified``) and the policy refuses it. Most queries hold no risky word and never pay for
-the parse; those that do pay it once (results are cached).
+A tokenizer cannot follow every corner of the grammar, so :func:`scan_query` ends with a
+second look (:mod:`.second_look`): rdflib's parser reads the queries that hold a risky word
+the scan did not find as a keyword, or that call a function by IRI.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 from urllib.parse import urljoin
 
 #: keywords that only SPARQL Update uses (and WITH / USING, which only appear in updates)
@@ -64,8 +61,7 @@ def is_vendor_function(iri: str) -> bool:
     return lowered.startswith(VENDOR_FUNCTION_SCHEMES) or lowered.startswith(VENDOR_FUNCTION_NAMESPACES)
 
 _LETTER = r"[^\W\d_]"
-_TOKEN = re.compile(
-    r"""
+_TOKEN_PATTERN = r"""
       (?P<ws>\s+)
     | (?P<comment>\#[^\n\r]*)
     | (?P<iri><(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>)
@@ -80,9 +76,12 @@ _TOKEN = re.compile(
     | (?P<word>LETTER\w*)
     | (?P<number>\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)
     | (?P<other>.)
-    """.replace("LETTER", _LETTER),
-    re.VERBOSE | re.DOTALL,
-)
+    """.replace("LETTER", _LETTER)
+_TOKEN = re.compile(_TOKEN_PATTERN, re.VERBOSE | re.DOTALL)
+#: the same, for parsers that end a line only at a line feed (Virtuoso, rdflib): a carriage
+#: return alone neither ends a comment nor a short string there
+_TOKEN_LF = re.compile(_TOKEN_PATTERN.replace("\\n\\r", "\\n"), re.VERBOSE | re.DOTALL)
+_LONE_CR = re.compile(r"\r(?!\n)")
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
 
@@ -145,7 +144,7 @@ def _is_operand(token: tuple[str, str] | None) -> bool:
     )
 
 
-def _tokenize(text: str, less_than: bool) -> tuple[list[tuple[str, str, int]], bool]:
+def _tokenize(text: str, less_than: bool, pattern: re.Pattern = _TOKEN) -> tuple[list[tuple[str, str, int]], bool]:
     """The significant tokens of *text* as ``(kind, value, offset)``, and whether an IRI stood
     where a less-than sign could (see the module docstring). With *less_than*, such an IRI is
     read as a less-than sign and the text after it is tokenised afresh.
@@ -162,7 +161,7 @@ def _tokenize(text: str, less_than: bool) -> tuple[list[tuple[str, str, int]], b
     ambiguous = False
     position = 0
     while position < len(text):
-        match = _TOKEN.match(text, position)
+        match = pattern.match(text, position)
         assert match is not None  # the pattern ends with "any character"
         kind, value = match.lastgroup or "other", match.group()
         if kind == "iri" and brackets and brackets[-1] == "expression" and _is_operand(previous):
@@ -194,7 +193,7 @@ def _tokenize(text: str, less_than: bool) -> tuple[list[tuple[str, str, int]], b
     return tokens, ambiguous
 
 
-def _positions(text: str):
+def positions(text: str):
     """A function from offset to :class:`Position` (1-based line and column)."""
     line_starts = [0] + [m.end() for m in re.finditer(r"\r\n|\n|\r", text)]
 
@@ -212,11 +211,18 @@ def _positions(text: str):
 
 
 def _scan_text(text: str) -> QueryScan:
-    """Scan *text* as written; where a ``<`` may be a less-than sign, under both readings."""
-    tokens, ambiguous = _tokenize(text, less_than=False)
-    scan = _scan_tokens(text, tokens)
-    if ambiguous:
-        scan = _merge(scan, _scan_tokens(text, _tokenize(text, less_than=True)[0]))
+    """Scan *text* as written, under every reading that may differ: where a ``<`` may be a
+    less-than sign, both ways; where a carriage return stands alone, both as the end of a
+    line (the SPARQL grammar) and not (Virtuoso and rdflib end lines at line feeds only)."""
+    patterns = [_TOKEN, _TOKEN_LF] if _LONE_CR.search(text) else [_TOKEN]
+    scan: QueryScan | None = None
+    for pattern in patterns:
+        tokens, ambiguous = _tokenize(text, less_than=False, pattern=pattern)
+        reading = _scan_tokens(text, tokens)
+        if ambiguous:
+            reading = _merge(reading, _scan_tokens(text, _tokenize(text, less_than=True, pattern=pattern)[0]))
+        scan = reading if scan is None else _merge(scan, reading)
+    assert scan is not None
     return scan
 
 
@@ -234,7 +240,7 @@ def _merge(first: QueryScan, second: QueryScan) -> QueryScan:
 
 
 def _scan_tokens(text: str, tokens: list[tuple[str, str, int]]) -> QueryScan:
-    at = _positions(text)
+    at = positions(text)
     form: str | None = None
     forbidden: list[Keyword] = []
     dataset: list[DatasetClause] = []
@@ -246,7 +252,7 @@ def _scan_tokens(text: str, tokens: list[tuple[str, str, int]]) -> QueryScan:
     first_call = next(
         (
             token[2]
-            for token, following in zip(tokens, tokens[1:])
+            for token, following in pairwise(tokens)
             if token[0] in ("iri", "pname") and following[:2] == ("other", "(")
         ),
         None,
@@ -326,113 +332,8 @@ def _expand(written: str, prefixes: dict[str, str], base: str | None) -> str | N
     return namespace + re.sub(r"\\(.)", r"\1", local)
 
 
-def _decode_escapes(text: str) -> str:
+def decode_escapes(text: str) -> str:
     return _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
-
-
-#: words that send a query to the second look when the scan did not find them as keywords.
-#: Anywhere, even inside a longer word: Oxigraph's parser reads a keyword glued to what
-#: follows or precedes it (``SERVICEex:x``, ``trueSERVICE``). Update keywords are left out:
-#: an update cannot hide inside a query, and the engines refuse updates sent as queries.
-_RISKY = re.compile(
-    r"SERVICE|FROM|LOAD|DEFINE"
-    r"|(?:bif|sql):|openlinksw\.com/schemas/(?:bif|sql)#",
-    re.IGNORECASE,
-)
-
-
-#: a function called by IRI or prefixed name: ``ex:f(``, ``<...>(`` (SPARQL's own functions
-#: are keywords, without a colon). Virtuoso runs any IRI it knows as a built-in or as a SQL
-#: procedure (``<LONG::bif:http_get>(...)``, ``<RDF_HTTP_URL_GET>(...)``), so only the XSD
-#: casts are let through.
-_FUNCTION_BY_IRI = re.compile(r"(?:>|[^\s(){}<>\"'#,;|/^]*:[^\s(){}<>\"'#,;|/^]*)\s*\(")
-ALLOWED_FUNCTION_NAMESPACES = ("http://www.w3.org/2001/XMLSchema#",)
-
-
-def _parse_tree_findings(tree) -> tuple[set[str], set[str]]:
-    """The names of the grammar rules in an rdflib parse tree, and every IRI or prefix in it."""
-    from rdflib.plugins.sparql.parserutils import CompValue
-
-    names: set[str] = set()
-    terms: set[str] = set()
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, CompValue):
-            names.add(node.name)
-            if node.name == "pname" and node.get("prefix") is not None:
-                terms.add(str(node.get("prefix")) + ":")
-            stack.extend(node.values())
-        elif isinstance(node, (list, tuple)) or type(node).__name__ == "ParseResults":
-            stack.extend(node)
-        elif isinstance(node, str):
-            terms.add(str(node))
-    return names, terms
-
-
-def _called_functions(tree) -> list[str]:
-    """The IRIs of the functions a parsed query calls (rdflib's algebra resolves prefixes)."""
-    from rdflib.plugins.sparql.algebra import translateQuery
-    from rdflib.plugins.sparql.parserutils import CompValue
-
-    iris: list[str] = []
-    seen: set[int] = set()
-    stack = [translateQuery(tree).algebra]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if isinstance(node, CompValue):
-            if node.name == "Function" and node.get("iri") is not None:
-                iris.append(str(node.get("iri")))
-            stack.extend(node.values())
-        elif isinstance(node, dict):
-            stack.extend(node.values())
-        elif isinstance(node, (list, tuple, set)):
-            stack.extend(node)
-    return iris
-
-
-def _second_look(text: str, scan: QueryScan) -> QueryScan:
-    """Parse a query that holds a risky word the scan did not find, or calls a function by
-    IRI (module docstring)."""
-    if scan.forbidden or scan.vendor_functions:
-        return scan  # refused already
-    decoded = _decode_escapes(text)
-    match = (
-        _RISKY.search(text) or _RISKY.search(decoded)
-        or _FUNCTION_BY_IRI.search(text) or _FUNCTION_BY_IRI.search(decoded)
-    )
-    if match is None and scan.first_call is not None:  # a comment between name and "(" hides it
-        match = re.compile(r"\S+").search(text, scan.first_call)
-    if match is None:
-        return scan
-    from pyparsing import ParseBaseException
-    from rdflib.plugins.sparql.parser import parseQuery
-
-    where = _positions(text)(min(match.start(), len(text) - 1))
-    what = match.group().upper() if _RISKY.fullmatch(match.group()) else match.group().rstrip("( \t\r\n")
-    try:
-        tree = parseQuery(text)
-        functions = _called_functions(tree)
-    except ParseBaseException as error:
-        return replace(scan, unverified=f"{what} ({where}) could not be checked: {error}")
-    except Exception as error:  # rdflib raises other errors on some inputs (unknown prefix...)
-        return replace(scan, unverified=f"{what} ({where}) could not be checked: {error}")
-    names, terms = _parse_tree_findings(tree)
-    forbidden = tuple(Keyword(word, where) for word, rule in (("SERVICE", "ServiceGraphPattern"),) if rule in names)
-    vendor = tuple(Keyword(term, where) for term in sorted(terms) if is_vendor_function(term))
-    vendor += tuple(
-        Keyword(f"<{iri}>", where) for iri in dict.fromkeys(functions) if not iri.startswith(ALLOWED_FUNCTION_NAMESPACES)
-    )
-    unverified = None
-    if "datasetClause" in names and not scan.dataset:
-        unverified = f"FROM ({where}) could not be checked: the scan did not find the clause rdflib found"
-    if forbidden or vendor or unverified:
-        return replace(scan, forbidden=scan.forbidden + forbidden, vendor_functions=scan.vendor_functions + vendor,
-                       unverified=scan.unverified or unverified)
-    return scan
 
 
 @lru_cache(maxsize=512)
@@ -440,5 +341,7 @@ def scan_query(text: str) -> QueryScan:
     """Scan *text* (see the module docstring). Results are cached: the scan is pure."""
     scan = _scan_text(text)
     if _ESCAPE.search(text):
-        scan = _merge(scan, _scan_text(_decode_escapes(text)))
-    return _second_look(text, scan)
+        scan = _merge(scan, _scan_text(decode_escapes(text)))
+    from coevidence.server.second_look import second_look  # it reads QueryScan: import here
+
+    return second_look(text, scan)

@@ -243,3 +243,11 @@ def test_a_comment_between_a_function_name_and_its_parenthesis_does_not_hide_the
     query = 'SELECT ?x WHERE { BIND(<http_client> # a comment\n("http://127.0.0.1:9/") AS ?x) }'
     with pytest.raises(QueryRejected, match=r"<http_client> \(line 1, column 24\)"):
         policy.check(scan_query(query), set())
+
+
+def test_a_lone_carriage_return_cannot_end_a_comment_early():
+    """SPARQL ends a comment at CR or LF; Virtuoso and rdflib only at LF. Read as the grammar
+    says, the ''' after the CR opens a string that hides the call; the scan reads both ways."""
+    query = "SELECT ?x WHERE { # a\r'''\nBIND(<http_client>#\n(\"http://127.0.0.1:9/\") AS ?x) # '''\n}"
+    with pytest.raises(QueryRejected, match="<http_client>"):
+        policy.check(scan_query(query), set())

@@ -508,10 +508,12 @@ def vendor_function_attacks(url: str) -> list[str]:
         # a comment between the name and "(": DB.DBA.HTTP_CLIENT, which the account may run
         f"SELECT ?page WHERE {{ BIND(<http_client> #c\n('{url}x') AS ?page) }}",
         f"PREFIX e: <>\nSELECT ?page WHERE {{ BIND(e:http_client #\n('{url}x') AS ?page) }}",
+        # a lone carriage return ends a comment for the SPARQL grammar, not for Virtuoso
+        "SELECT ?page WHERE { # a\r'''\nBIND(<http_client>#\n('" + url + "x') AS ?page) # '''\n}",
     ]
 
 
-@pytest.mark.parametrize("attack", [0, 4, 9])
+@pytest.mark.parametrize("attack", [0, 4, 9, 11])
 def test_virtuoso_itself_fetches_for_bif_http_get(virtuoso, listener, attack):
     """Positive control: Debian's Virtuoso, as configured, runs <bif:http_get> (also behind a
     LONG:: qualifier) for the SPARQL account, so the refusal test below can fail."""
