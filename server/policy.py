@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 
 from coevidence.server.scan import QueryScan, UPDATE_KEYWORDS
-from coevidence.server.stores import QueryRejected
+from coevidence.server.stores import QueryRejected, QuerySyntaxError
 
 SEE_GRAPHS = "the graphs of this dataset are listed in the service description (GET /sparql)"
 
@@ -52,7 +52,10 @@ def check_keywords(scan: QueryScan) -> None:
 
 
 def check_verifiable(scan: QueryScan) -> None:
-    """Refuse a query that holds a risky word or a function call that could not be checked."""
+    """Refuse a query that holds a risky word or a function call that could not be checked,
+    and (as a syntax error) one the second look had to read in full and could not parse."""
+    if scan.syntax_error and not scan.unverified:
+        raise QuerySyntaxError(scan.syntax_error)
     if scan.unverified:
         raise QueryRejected(
             f"{scan.unverified}. This endpoint runs only queries it can check for SERVICE, "

@@ -125,6 +125,7 @@ class QueryScan:
     limit: int | None = None  # LIMIT of the outermost query, None when it has none (or unsure)
     unverified: str | None = None  # why a query holding a risky word could not be checked further
     first_call: int | None = None  # offset of an IRI or prefixed name followed by "(" (comments skipped)
+    syntax_error: str | None = None  # rdflib's parser could not read a query with nothing risky in it
 
     @property
     def has_dataset_clause(self) -> bool:
@@ -236,6 +237,7 @@ def _merge(first: QueryScan, second: QueryScan) -> QueryScan:
         first.limit if first.limit == second.limit else None,
         first.unverified or second.unverified,
         first.first_call if first.first_call is not None else second.first_call,
+        first.syntax_error or second.syntax_error,
     )
 
 
@@ -337,11 +339,13 @@ def decode_escapes(text: str) -> str:
 
 
 @lru_cache(maxsize=512)
-def scan_query(text: str) -> QueryScan:
-    """Scan *text* (see the module docstring). Results are cached: the scan is pure."""
+def scan_query(text: str, thorough: bool = False) -> QueryScan:
+    """Scan *text* (see the module docstring). With *thorough*, the second look reads every
+    query, not only those that hold a risky word: for stores whose engine can reach the
+    network (a remote endpoint). Results are cached: the scan is pure."""
     scan = _scan_text(text)
     if _ESCAPE.search(text):
         scan = _merge(scan, _scan_text(decode_escapes(text)))
     from coevidence.server.second_look import second_look  # it reads QueryScan: import here
 
-    return second_look(text, scan)
+    return second_look(text, scan, always=thorough)

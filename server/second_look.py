@@ -86,9 +86,9 @@ def _called_functions(tree) -> list[str]:
     return iris
 
 
-def second_look(text: str, scan: QueryScan) -> QueryScan:
+def second_look(text: str, scan: QueryScan, always: bool = False) -> QueryScan:
     """Parse a query that holds a risky word the scan did not find, or calls a function by
-    IRI (module docstring)."""
+    IRI (module docstring); with *always*, any query the scan did not refuse."""
     if scan.forbidden or scan.vendor_functions:
         return scan  # refused already
     decoded = decode_escapes(text)
@@ -98,6 +98,9 @@ def second_look(text: str, scan: QueryScan) -> QueryScan:
     )
     if match is None and scan.first_call is not None:  # a comment between name and "(" hides it
         match = re.compile(r"\S+").search(text, scan.first_call)
+    risky = match is not None
+    if match is None and always:
+        match = re.compile(r"\S+").search(text) or re.compile(r"(?s).").match(text)
     if match is None:
         return scan
     from pyparsing import ParseBaseException
@@ -109,6 +112,8 @@ def second_look(text: str, scan: QueryScan) -> QueryScan:
         tree = parseQuery(text)
         functions = _called_functions(tree)
     except ParseBaseException as error:
+        if not risky:  # nothing to hide: most likely the query is simply malformed
+            return replace(scan, syntax_error=f"the query does not parse: {error}")
         return replace(scan, unverified=f"{what} ({where}) could not be checked: {error}")
     except Exception as error:  # rdflib raises other errors on some inputs (unknown prefix...)
         return replace(scan, unverified=f"{what} ({where}) could not be checked: {error}")

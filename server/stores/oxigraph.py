@@ -430,7 +430,7 @@ class OxigraphStore:
         max_rows: int,
         accept: Sequence[str] = (),
     ) -> QueryResult:
-        scan = scan_query(sparql)
+        scan = scan_query(sparql, thorough=not self.network_cut)
         # pyoxigraph would fetch a SERVICE URL: never let one reach it
         check_keywords(scan)
         check_verifiable(scan)
@@ -497,6 +497,11 @@ class OxigraphStore:
 
     def data_version(self) -> str:
         return self._version
+
+    @property
+    def network_cut(self) -> bool:
+        """Whether every query worker runs without network access (see :mod:`.isolation`)."""
+        return bool(self._pool.status()["network_cut"])
 
     def status(self) -> dict[str, int | bool]:
         """Worker counts (``size`` configured, ``alive`` now, ``idle`` waiting for a query) and

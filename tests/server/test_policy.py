@@ -251,3 +251,31 @@ def test_a_lone_carriage_return_cannot_end_a_comment_early():
     query = "SELECT ?x WHERE { # a\r'''\nBIND(<http_client>#\n(\"http://127.0.0.1:9/\") AS ?x) # '''\n}"
     with pytest.raises(QueryRejected, match="<http_client>"):
         policy.check(scan_query(query), set())
+
+
+def test_a_thorough_scan_reads_every_query_with_rdflib(monkeypatch):
+    """For a store that can reach the network, the second look reads every query."""
+    import rdflib.plugins.sparql.parser as parser
+
+    parsed: list[str] = []
+    real = parser.parseQuery
+
+    def counted(text):
+        parsed.append(text)
+        return real(text)
+
+    monkeypatch.setattr(parser, "parseQuery", counted)
+    scan_query.cache_clear()
+    plain = "SELECT ?s WHERE { ?s ?p ?o } LIMIT 1"
+    policy.check(scan_query(plain), set())
+    assert parsed == []
+    policy.check(scan_query(plain, thorough=True), set())
+    assert parsed == [plain]
+    scan_query.cache_clear()
+
+
+def test_a_thorough_scan_reports_a_malformed_query_as_a_syntax_error():
+    from coevidence.server.stores import QuerySyntaxError
+
+    with pytest.raises(QuerySyntaxError, match="does not parse"):
+        policy.check(scan_query("SELECT ?s WHERE { ?s ?p }", thorough=True), set())
