@@ -82,7 +82,7 @@ _TOKEN = re.compile(_TOKEN_PATTERN, re.VERBOSE | re.DOTALL)
 #: return alone neither ends a comment nor a short string there
 _TOKEN_LF = re.compile(_TOKEN_PATTERN.replace("\\n\\r", "\\n"), re.VERBOSE | re.DOTALL)
 _LONE_CR = re.compile(r"\r(?!\n)")
-_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
 
 @dataclass(frozen=True)
@@ -335,7 +335,7 @@ def _expand(written: str, prefixes: dict[str, str], base: str | None) -> str | N
 
 
 def decode_escapes(text: str) -> str:
-    return _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
+    return ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
 
 
 @lru_cache(maxsize=512)
@@ -344,7 +344,7 @@ def scan_query(text: str, thorough: bool = False) -> QueryScan:
     query, not only those that hold a risky word: for stores whose engine can reach the
     network (a remote endpoint). Results are cached: the scan is pure."""
     scan = _scan_text(text)
-    if _ESCAPE.search(text):
+    if ESCAPE.search(text):
         scan = _merge(scan, _scan_text(decode_escapes(text)))
     from coevidence.server.second_look import second_look  # it reads QueryScan: import here
 

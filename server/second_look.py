@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from coevidence.server.scan import Keyword, QueryScan, decode_escapes, is_vendor_function, positions
+from coevidence.server.scan import ESCAPE, Keyword, QueryScan, decode_escapes, is_vendor_function, positions
 
 #: words that send a query to the second look when the scan did not find them as keywords.
 #: Anywhere, even inside a longer word: Oxigraph's parser reads a keyword glued to what
@@ -91,6 +91,15 @@ def second_look(text: str, scan: QueryScan, always: bool = False) -> QueryScan:
     IRI (module docstring); with *always*, any query the scan did not refuse."""
     if scan.forbidden or scan.vendor_functions:
         return scan  # refused already
+    escape = ESCAPE.search(text)
+    if always and escape is not None:
+        # rdflib decodes \u escapes everywhere before parsing, Virtuoso only inside strings
+        # and IRIs: an escaped quote reads as the end of a string to one and not the other
+        where = positions(text)(escape.start())
+        return replace(scan, unverified=(
+            f"{escape.group()} ({where}): escapes are not accepted in front of this store, because "
+            "its parser and this check would read them differently; write the character itself"
+        ))
     decoded = decode_escapes(text)
     match = (
         RISKY_WORDS.search(text) or RISKY_WORDS.search(decoded)

@@ -279,3 +279,10 @@ def test_a_thorough_scan_reports_a_malformed_query_as_a_syntax_error():
 
     with pytest.raises(QuerySyntaxError, match="does not parse"):
         policy.check(scan_query("SELECT ?s WHERE { ?s ?p }", thorough=True), set())
+
+
+def test_escapes_are_refused_only_in_front_of_a_store_that_can_reach_the_network():
+    query = 'SELECT ?x WHERE { BIND(CONCAT("a\\u0022 ,", STR(1), ", \\u0022b") AS ?x) }'
+    policy.check(scan_query(query), set())  # the embedded store's workers have no network
+    with pytest.raises(QueryRejected, match=r"\\u0022 \(line 1, column 33\): escapes are not accepted"):
+        policy.check(scan_query(query, thorough=True), set())

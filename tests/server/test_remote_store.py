@@ -510,10 +510,13 @@ def vendor_function_attacks(url: str) -> list[str]:
         f"PREFIX e: <>\nSELECT ?page WHERE {{ BIND(e:http_client #\n('{url}x') AS ?page) }}",
         # a lone carriage return ends a comment for the SPARQL grammar, not for Virtuoso
         "SELECT ?page WHERE { # a\r'''\nBIND(<http_client>#\n('" + url + "x') AS ?page) # '''\n}",
+        # rdflib decodes \u escapes before parsing, Virtuoso only inside strings: to rdflib the
+        # call is inside one string, to Virtuoso it is a call between two strings
+        'SELECT ?page WHERE { BIND(CONCAT("a\\u0022 ,", <http_client>(\'' + url + 'x\'), ", \\u0022b") AS ?page) }',
     ]
 
 
-@pytest.mark.parametrize("attack", [0, 4, 9, 11])
+@pytest.mark.parametrize("attack", [0, 4, 9, 11, 12])
 def test_virtuoso_itself_fetches_for_bif_http_get(virtuoso, listener, attack):
     """Positive control: Debian's Virtuoso, as configured, runs <bif:http_get> (also behind a
     LONG:: qualifier) for the SPARQL account, so the refusal test below can fail."""
