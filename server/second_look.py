@@ -38,7 +38,20 @@ RISKY_WORDS = re.compile(
 #: procedure (``<LONG::bif:http_get>(...)``, ``<RDF_HTTP_URL_GET>(...)``), so only the XSD
 #: casts are let through.
 FUNCTION_BY_IRI = re.compile(r"(?:>|[^\s(){}<>\"'#,;|/^]*:[^\s(){}<>\"'#,;|/^]*)\s*\(")
-ALLOWED_FUNCTION_NAMESPACES = ("http://www.w3.org/2001/XMLSchema#",)
+XSD = "http://www.w3.org/2001/XMLSchema#"
+#: the functions a query may call by IRI: casts to XSD datatypes (SPARQL 1.1 section 17.5,
+#: and the other types Oxigraph casts to); nothing else in the XSD namespace, since Virtuoso
+#: would look up any other name as a SQL procedure
+ALLOWED_FUNCTIONS = frozenset(
+    XSD + name
+    for name in (
+        "boolean", "double", "float", "decimal", "integer", "string", "dateTime", "dateTimeStamp",
+        "date", "time", "duration", "dayTimeDuration", "yearMonthDuration", "gYear", "gYearMonth",
+        "gMonth", "gMonthDay", "gDay", "int", "long", "short", "byte", "nonNegativeInteger",
+        "positiveInteger", "negativeInteger", "nonPositiveInteger", "unsignedInt", "unsignedLong",
+        "unsignedShort", "unsignedByte",
+    )
+)
 
 
 def _parse_tree_findings(tree) -> tuple[set[str], set[str]]:
@@ -130,7 +143,7 @@ def second_look(text: str, scan: QueryScan, always: bool = False) -> QueryScan:
     forbidden = tuple(Keyword(word, where) for word, rule in (("SERVICE", "ServiceGraphPattern"),) if rule in names)
     vendor = tuple(Keyword(term, where) for term in sorted(terms) if is_vendor_function(term))
     vendor += tuple(
-        Keyword(f"<{iri}>", where) for iri in dict.fromkeys(functions) if not iri.startswith(ALLOWED_FUNCTION_NAMESPACES)
+        Keyword(f"<{iri}>", where) for iri in dict.fromkeys(functions) if iri not in ALLOWED_FUNCTIONS
     )
     unverified = None
     if "datasetClause" in names and not scan.dataset:

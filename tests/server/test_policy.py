@@ -286,3 +286,9 @@ def test_escapes_are_refused_only_in_front_of_a_store_that_can_reach_the_network
     policy.check(scan_query(query), set())  # the embedded store's workers have no network
     with pytest.raises(QueryRejected, match=r"\\u0022 \(line 1, column 33\): escapes are not accepted"):
         policy.check(scan_query(query, thorough=True), set())
+
+
+def test_only_real_xsd_casts_are_allowed_in_the_xsd_namespace():
+    query = "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>\nSELECT (xsd:http_client('u') AS ?x) WHERE {}"
+    with pytest.raises(QueryRejected, match="XMLSchema#http_client"):
+        policy.check(scan_query(query), set())
