@@ -13,8 +13,9 @@ The endpoint is read-only and never reaches outside its own dataset:
 Every refusal is a :class:`~coevidence.server.stores.QueryRejected` whose message names the
 keyword and where it is, for the person who wrote the query.
 
-A query holding a risky word that neither the scan nor rdflib's parser could place (see
-:mod:`.scan`) is refused too. Behind all this, the embedded store's query workers have no
+A query holding a risky word or a function call that neither the scan nor rdflib's parser
+could place (see :mod:`.second_look`) is refused too; one that rdflib was asked to read in
+full and could not parse is a :class:`~coevidence.server.stores.QuerySyntaxError`. Behind all this, the embedded store's query workers have no
 network at all (:mod:`.stores.isolation`).
 """
 

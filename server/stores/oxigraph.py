@@ -244,7 +244,8 @@ class WorkerPool:
         self._lock = threading.Lock()
         self._workers: set[_Worker] = set()
         self._closed = False
-        self._warned = False
+        #: whether every worker started so far runs without network (read on every query)
+        self.network_cut = True
         launched = [self._launch() for _ in range(size)]
         try:
             for process, conn in launched:
@@ -285,8 +286,8 @@ class WorkerPool:
             reason = message[1] if message else f"exit code {process.exitcode}"
             raise StoreUnavailable(f"a query worker could not start: {reason}")
         worker = _Worker(process, conn, message[2] if len(message) > 2 else "unknown")
-        if worker.network is not None and not self._warned:
-            self._warned = True
+        if worker.network is not None and self.network_cut:
+            self.network_cut = False
             log.warning(
                 "query workers keep their network access (%s); the policy check still refuses "
                 "SERVICE, LOAD and remote FROM", worker.network,
@@ -354,8 +355,7 @@ class WorkerPool:
     def status(self) -> dict[str, int | bool]:
         with self._lock:
             alive = sum(1 for worker in self._workers if worker.process.is_alive())
-            offline = all(worker.network is None for worker in self._workers)
-        return {"size": self.size, "alive": alive, "idle": self._idle.qsize(), "network_cut": offline}
+        return {"size": self.size, "alive": alive, "idle": self._idle.qsize(), "network_cut": self.network_cut}
 
     def close(self) -> None:
         with self._lock:
@@ -501,7 +501,7 @@ class OxigraphStore:
     @property
     def network_cut(self) -> bool:
         """Whether every query worker runs without network access (see :mod:`.isolation`)."""
-        return bool(self._pool.status()["network_cut"])
+        return self._pool.network_cut
 
     def status(self) -> dict[str, int | bool]:
         """Worker counts (``size`` configured, ``alive`` now, ``idle`` waiting for a query) and
