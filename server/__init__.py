@@ -1,8 +1,15 @@
 """The coevidence web server: a read-only SPARQL 1.1 endpoint in front of a store.
 
 ``create_app`` builds the Flask app; ``coevidence serve`` (:mod:`.cli`) runs it under
-waitress. Settings are declared in :mod:`.settings`, the store behind the app in
-:mod:`.stores`, and every error is rendered by :mod:`.errors`.
+waitress. The folders say what each part serves:
+
+- :mod:`.sparql`: the SPARQL 1.1 Protocol endpoint, the policy that checks every query, the
+  result writers and the service description;
+- :mod:`.stores`: the stores behind every route (embedded Oxigraph workers, a remote endpoint);
+- :mod:`.queries`: the named ``.rq`` files the pages run, with bound values;
+- the modules at this level serve the whole app: :mod:`.settings` (declared once),
+  :mod:`.errors` (every error rendered in one place), :mod:`.backend`, :mod:`.health`,
+  :mod:`.requestlog`, :mod:`.home`.
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ from typing import Any
 from flask import Flask
 
 from coevidence.server import backend, errors, requestlog
-from coevidence.server.endpoint import bp as sparql_bp
+from coevidence.server.sparql.endpoint import bp as sparql_bp
 from coevidence.server.health import bp as health_bp
 from coevidence.server.home import bp as home_bp
 from coevidence.server.settings import resolve

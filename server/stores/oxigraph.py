@@ -39,8 +39,8 @@ from rdflib.term import Identifier, Variable
 
 from coevidence.ontology import ONTOLOGY_FILE, VOCABULARIES_FILE
 from coevidence.server.namespaces import GRAPH
-from coevidence.server.policy import check_keywords, check_verifiable
-from coevidence.server.scan import scan_query
+from coevidence.server.sparql.policy import check_keywords, check_verifiable
+from coevidence.server.sparql.scan import scan_query
 from coevidence.server.stores import (
     DataFileError,
     QueryFailed,

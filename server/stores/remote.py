@@ -57,9 +57,9 @@ from coevidence.server.stores import (
     StoreUnavailable,
 )
 from coevidence.server.terms import BNODE, IRI, LANG, STRING, TYPED, RdflibTerms, from_oxigraph
-from coevidence.server.writers import GRAPH_FORMATS as WRITTEN_GRAPH_FORMATS
-from coevidence.server.writers import JSON as JSON_RESULTS
-from coevidence.server.writers import SOLUTION_WRITERS
+from coevidence.server.sparql.writers import GRAPH_FORMATS as WRITTEN_GRAPH_FORMATS
+from coevidence.server.sparql.writers import JSON as JSON_RESULTS
+from coevidence.server.sparql.writers import SOLUTION_WRITERS
 
 __all__ = ["RemoteStore", "substitute", "ntriples_term", "json_tuple", "json_term", "query_form"]
 

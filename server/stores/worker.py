@@ -31,10 +31,10 @@ import orjson
 import pyoxigraph as ox
 
 from coevidence.ontology import PREFIXES
-from coevidence.server.scan import scan_query
+from coevidence.server.sparql.scan import scan_query
 from coevidence.server.stores.isolation import cut_network
 from coevidence.server.terms import from_oxigraph, to_oxigraph
-from coevidence.server.writers import GRAPH_FORMATS, JSON, SOLUTION_WRITERS
+from coevidence.server.sparql.writers import GRAPH_FORMATS, JSON, SOLUTION_WRITERS
 
 #: in SPARQL JSON written by pyoxigraph, this byte string can only be a triple term's type
 #: (a quote inside a string value is always escaped)

@@ -267,7 +267,7 @@ def _parsed(fmt_name: str, data: bytes):
 def test_engine_written_and_rdflib_written_results_mean_the_same(store, query, fmt_name):
     """The worker writes results itself when asked (`accept`); the web layer writes the same
     formats from rdflib terms (a remote store's results): both must mean the same."""
-    from coevidence.server.results import FORMATS_LIST
+    from coevidence.server.sparql.results import FORMATS_LIST
 
     result_format = next(f for f in FORMATS_LIST if f.name == fmt_name)
     written = store.query(query, timeout=5, max_rows=100, accept=(result_format.media_type,))

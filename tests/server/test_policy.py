@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from coevidence.server import policy
-from coevidence.server.scan import scan_query
+from coevidence.server.sparql import policy
+from coevidence.server.sparql.scan import scan_query
 from coevidence.server.stores import QueryRejected
 
 GRAPHS = frozenset({"https://w3id.org/coevidence/graph/pilots", "https://w3id.org/coevidence/graph/extra"})

@@ -278,8 +278,8 @@ def test_json_terms_become_rdflib_terms(serve):
 def test_json_asked_in_json_is_rewritten_as_sparql_1_1_json(serve):
     """The fast path (the endpoint's JSON rewritten without rdflib terms) means the same as
     the term-by-term one, and is cut at the row cap."""
-    from coevidence.server.results import FORMATS_LIST
-    from coevidence.server.writers import JSON
+    from coevidence.server.sparql.results import FORMATS_LIST
+    from coevidence.server.sparql.writers import JSON
 
     rows = [{
         "iri": {"type": "uri", "value": f"http://x/{i}"},

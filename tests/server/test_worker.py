@@ -11,7 +11,7 @@ import pyoxigraph as ox
 import pytest
 
 from coevidence.server.stores import worker
-from coevidence.server.writers import CSV, JSON
+from coevidence.server.sparql.writers import CSV, JSON
 
 EX = "http://example.org/"
 XSD = "http://www.w3.org/2001/XMLSchema#"

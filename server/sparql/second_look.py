@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from coevidence.server.scan import ESCAPE, Keyword, QueryScan, decode_escapes, is_vendor_function, positions
+from coevidence.server.sparql.scan import ESCAPE, Keyword, QueryScan, decode_escapes, is_vendor_function, positions
 
 #: words that send a query to the second look when the scan did not find them as keywords.
 #: Anywhere, even inside a longer word: Oxigraph's parser reads a keyword glued to what

@@ -24,12 +24,12 @@ from rdflib import BNode, URIRef
 from werkzeug.datastructures import MultiDict
 
 from coevidence.ontology import PREFIXES
-from coevidence.server import policy
+from coevidence.server.sparql import policy
 from coevidence.server.backend import current_store, dataset_info, query_slot, store_writes
-from coevidence.server.description import service_description
+from coevidence.server.sparql.description import service_description
 from coevidence.server.errors import Problem
-from coevidence.server.results import HTML, Format, formats_for, negotiate
-from coevidence.server.scan import scan_query
+from coevidence.server.sparql.results import HTML, Format, formats_for, negotiate
+from coevidence.server.sparql.scan import scan_query
 from coevidence.server.stores import QueryResult
 
 bp = Blueprint("sparql", __name__)

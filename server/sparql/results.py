@@ -20,7 +20,7 @@ from rdflib import Dataset, Graph, URIRef
 from werkzeug.datastructures import MIMEAccept
 
 from coevidence.ontology import bind_prefixes
-from coevidence.server import writers
+from coevidence.server.sparql import writers
 from coevidence.server.errors import Problem
 from coevidence.server.namespaces import FORMATS
 from coevidence.server.stores import QueryResult

@@ -346,6 +346,6 @@ def scan_query(text: str, thorough: bool = False) -> QueryScan:
     scan = _scan_text(text)
     if ESCAPE.search(text):
         scan = _merge(scan, _scan_text(decode_escapes(text)))
-    from coevidence.server.second_look import second_look  # it reads QueryScan: import here
+    from coevidence.server.sparql.second_look import second_look  # it reads QueryScan: import here
 
     return second_look(text, scan, always=thorough)

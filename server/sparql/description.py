@@ -13,7 +13,7 @@ from rdflib.namespace import RDF, VOID, XSD
 from coevidence.ontology import bind_prefixes
 from coevidence.server.backend import DatasetInfo
 from coevidence.server.namespaces import SD
-from coevidence.server.results import FORMATS_LIST
+from coevidence.server.sparql.results import FORMATS_LIST
 
 
 def service_description(endpoint: str, info: DatasetInfo, *, union_default_graph: bool) -> Graph:

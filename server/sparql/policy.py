@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 
-from coevidence.server.scan import QueryScan, UPDATE_KEYWORDS
+from coevidence.server.sparql.scan import QueryScan, UPDATE_KEYWORDS
 from coevidence.server.stores import QueryRejected, QuerySyntaxError
 
 SEE_GRAPHS = "the graphs of this dataset are listed in the service description (GET /sparql)"
