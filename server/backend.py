@@ -19,6 +19,7 @@ from rdflib import Variable
 
 from coevidence.server.queries import load_query
 from coevidence.server.stores import Store, StoreUnavailable, open_store
+from coevidence.server.stores.cache import CachedStore
 
 STORE = "coevidence.store"
 #: whether the store's query() takes `accept` (and may hand back results already written)
@@ -57,6 +58,8 @@ def init_app(app: Flask) -> None:
             endpoint_password=app.config["ENDPOINT_PASSWORD"],
             workers=app.config["WORKERS"],
         )
+    if app.config["RESULT_CACHE_BYTES"] > 0:
+        store = CachedStore(store, app.config["RESULT_CACHE_BYTES"])
     app.extensions[STORE] = store
     app.extensions[STORE_WRITES] = "accept" in inspect.signature(store.query).parameters
     app.extensions[DATASET] = None

@@ -20,6 +20,9 @@ def health():
     status = getattr(store, "status", None)
     if callable(status):
         body["workers"] = status()
+    cache_status = getattr(store, "cache_status", None)
+    if callable(cache_status):
+        body["cache"] = cache_status()
     response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"
     return response

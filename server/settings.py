@@ -112,6 +112,12 @@ SETTINGS: tuple[Setting, ...] = (
         secret=True,
     ),
     Setting(
+        "RESULT_CACHE_BYTES", 64 * 1024 * 1024, _non_negative_int,
+        "Memory kept for answers of repeated queries, in bytes (about; 0 turns the cache off). "
+        "An answer is kept for one data version, least recently used out first; failed, "
+        "timed-out and refused queries are never kept, nor an answer above a quarter of this.",
+    ),
+    Setting(
         "CACHE_MAX_AGE_S", 60, _non_negative_int,
         "`Cache-Control: max-age` of query results, in seconds. Results also carry an ETag "
         "tied to the data version, so clients can revalidate cheaply (304).",

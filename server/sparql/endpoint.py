@@ -206,10 +206,15 @@ def _result_response(req: ProtocolRequest, result: QueryResult, result_format: F
     response.headers["X-Result-Rows"] = str(len(result))
     response.headers["X-Result-Truncated"] = "true" if result.truncated else "false"
     response.headers["X-Max-Rows"] = str(req.max_rows)
-    if result.engine_seconds is not None:
+    timings = []
+    if result.cached:
+        timings.append('cache;desc="hit"')
+    elif result.engine_seconds is not None:
         # W3C Server Timing: browsers' developer tools show it; clients can tell the
         # engine's time from the server's and the network's
-        response.headers["Server-Timing"] = f'engine;dur={result.engine_seconds * 1000:.3f};desc="query engine"'
+        timings.append(f'engine;dur={result.engine_seconds * 1000:.3f};desc="query engine"')
+    if timings:
+        response.headers["Server-Timing"] = ", ".join(timings)
     return response
 
 

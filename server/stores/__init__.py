@@ -71,6 +71,8 @@ class QueryResult:
     embedded store: evaluating the query and writing its result in the worker; a remote
     store: the endpoint's answer, network included); the endpoint reports it in a
     ``Server-Timing`` header.
+
+    ``cached`` is True when the answer came from memory (:mod:`.cache`), not from the engine.
     """
 
     kind: ResultKind
@@ -82,6 +84,7 @@ class QueryResult:
     encoded: dict[str, bytes] = field(default_factory=dict)
     size: int | None = None
     engine_seconds: float | None = None
+    cached: bool = False
 
     def __len__(self) -> int:
         if self.size is not None:

@@ -28,7 +28,7 @@ def test_every_setting_is_documented(setting):
     rows = documented_settings()
     assert setting.name in rows, f"{setting.name} is missing from the settings table of {DOCS}"
     if isinstance(setting.default, (int, float)):
-        assert f"`{setting.default:g}`" in rows[setting.name]
+        assert f"`{setting.default:g}`" in rows[setting.name] or f"`{setting.default}`" in rows[setting.name]
 
 
 def test_documentation_lists_no_setting_that_does_not_exist():
