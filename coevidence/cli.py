@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "build": "coevidence.ingest.cli:build",
     "synth": "coevidence.ingest.cli:synth",
     "serve": "coevidence.server.cli:serve",
+    "network": "coevidence.server.network.cli:network",
     "bench": "coevidence.bench:bench",
 }
 

@@ -1,0 +1,224 @@
+"""The relational view of the data, read from any store: who took part, who gave what to whom.
+
+:func:`read_network` asks the store four named questions (``server/queries/network_*.rq``,
+``pilot_features.rq``, ``entity_*.rq``) and keeps the answers as plain Python: the nodes
+(actors and pilots, with kind and sector), the ties (one per claim), the features of each
+pilot and the links between entities. Everything in :mod:`.measures` is computed from a
+:class:`Network`, so the same figures come out in front of the embedded store or a remote
+one. A network is read once per data version (:func:`network_for`), never per request.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from coevidence.ontology import COE
+from coevidence.server.queries import load_query
+from coevidence.server.stores import Store
+
+#: the most rows one of these questions may bring back (they read the whole dataset)
+MAX_ROWS = 5_000_000
+TIMEOUT_S = 120.0
+
+COE_NS = str(COE)
+VOCAB = "https://w3id.org/coevidence/vocab/"
+LOW = f"{VOCAB}confidence/low"
+
+#: the broad sector of an organisation's sector concept. An analysis choice, stated here
+#: and in docs/network.md: social enterprises and cooperatives are counted with the third
+#: sector; research organisations are kept apart, since the sources do not say whether a
+#: university is public or private.
+SECTOR_GROUPS = {
+    "public-agency": "public",
+    "public-company": "public",
+    "public-sector-association": "public",
+    "third-sector": "third sector",
+    "social-enterprise": "third sector",
+    "cooperative": "third sector",
+    "private-company": "private",
+    "research-organisation": "research",
+}
+#: the broad sector of an actor that is not an organisation, by its class
+KIND_GROUPS = {
+    "CitizenGroup": "citizens",
+    "InformalNetwork": "citizens",
+    "ProfessionalGroup": "professionals",
+    "PolicyInstrument": "public",
+    "Pilot": "pilot",
+}
+#: which class names a node when it has several (the most specific first)
+KIND_ORDER = ("Pilot", "Organisation", "CitizenGroup", "ProfessionalGroup", "InformalNetwork", "PolicyInstrument")
+
+
+@dataclass(frozen=True)
+class Node:
+    iri: str
+    kind: str
+    label: str
+    sector: str | None  # the sector concept's notation, for organisations
+    sector_group: str
+
+
+@dataclass(frozen=True)
+class Tie:
+    claim: str | None  # the claim the tie rests on (None for a membership without one)
+    kind: str  # participation, exchange, membership
+    source: str
+    target: str
+    pilot: str | None
+    resource: str | None
+    role: str | None
+    stage: str | None
+    low_confidence: bool
+
+
+@dataclass(frozen=True)
+class Statement:
+    """What is known of one entity or claim, for writing a connection out."""
+
+    iri: str
+    kind: str
+    label: str
+    confidence: str | None
+    sources: tuple[tuple[str, str, str | None], ...]  # (source IRI, title, address)
+
+
+@dataclass
+class Network:
+    version: str
+    nodes: dict[str, Node]
+    ties: list[Tie]
+    #: pilot -> dimension -> feature -> whether every claim behind it has low confidence
+    features: dict[str, dict[str, dict[str, bool]]]
+    links: list[tuple[str, str, str]]  # (subject, property, object) between entities
+    statements: dict[str, Statement] = field(default_factory=dict)
+
+    def pilots(self) -> list[Node]:
+        return sorted((node for node in self.nodes.values() if node.kind == "Pilot"), key=lambda node: node.label)
+
+    def pilot_by_key(self, key: str) -> Node | None:
+        """The pilot whose IRI ends in ``/pilot/<key>``."""
+        node = self.nodes.get(f"https://w3id.org/coevidence/id/pilot/{key}")
+        if node is not None and node.kind == "Pilot":
+            return node
+        for node in self.nodes.values():
+            if node.kind == "Pilot" and node.iri.rsplit("/", 1)[-1] == key:
+                return node
+        return None
+
+
+def _local(iri: str | None) -> str | None:
+    if iri is None:
+        return None
+    return iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+def _ask(store: Store, name: str) -> list[dict[str, str]]:
+    result = store.query(load_query(name), timeout=TIMEOUT_S, max_rows=MAX_ROWS)
+    return [{str(variable): str(value) for variable, value in row.items()} for row in result.rows]
+
+
+def read_network(store: Store) -> Network:
+    """Read the whole relational view of the data from *store* (four queries)."""
+    version = store.data_version()
+    classes: dict[str, set[str]] = defaultdict(set)
+    labels: dict[str, str] = {}
+    sectors: dict[str, str] = {}
+    for row in _ask(store, "network_nodes"):
+        node = row["node"]
+        if "class" in row:
+            classes[node].add(_local(row["class"]))
+        if "label" in row:
+            labels.setdefault(node, row["label"])
+        if "sector" in row:
+            sectors.setdefault(node, _local(row["sector"]))
+    nodes = {}
+    for iri in sorted(set(classes) | set(labels)):
+        kind = next((name for name in KIND_ORDER if name in classes[iri]), min(classes[iri], default="Agent"))
+        sector = sectors.get(iri)
+        group = SECTOR_GROUPS.get(sector or "", KIND_GROUPS.get(kind, "unknown"))
+        nodes[iri] = Node(iri, kind, labels.get(iri, _local(iri) or iri), sector, group)
+
+    ties = []
+    for row in _ask(store, "network_ties"):
+        ties.append(Tie(
+            claim=row.get("claim"),
+            kind=row["kind"],
+            source=row["from"],
+            target=row["to"],
+            pilot=row.get("pilot"),
+            resource=_local(row.get("resource")),
+            role=_local(row.get("role")),
+            stage=_local(row.get("stage")),
+            low_confidence=row.get("confidence") == LOW,
+        ))
+    for tie in ties:  # an end named only by a tie still gets a node
+        for end in (tie.source, tie.target):
+            if end not in nodes:
+                nodes[end] = Node(end, "Agent", _local(end) or end, None, "unknown")
+    ties.sort(key=lambda tie: (tie.kind, tie.source, tie.target, tie.claim or ""))
+
+    features: dict[str, dict[str, dict[str, bool]]] = defaultdict(lambda: defaultdict(dict))
+    for row in _ask(store, "pilot_features"):
+        feature = _local(row["feature"])
+        if row["dimension"] == "factor" and "effect" in row:
+            feature = f"{feature} ({_local(row['effect'])})"
+        low = row.get("confidence") == LOW
+        known = features[row["pilot"]][row["dimension"]]
+        known[feature] = known.get(feature, True) and low  # low only if every claim is low
+
+    links = sorted({(row["subject"], row["property"], row["object"]) for row in _ask(store, "entity_links")})
+    network = Network(version, nodes, ties, {pilot: dict(dims) for pilot, dims in features.items()}, links)
+    network.statements = _statements(store)
+    return network
+
+
+def _statements(store: Store) -> dict[str, Statement]:
+    kinds: dict[str, str] = {}
+    labels: dict[str, str] = {}
+    confidence: dict[str, str] = {}
+    sources: dict[str, dict[str, tuple[str, str, str | None]]] = defaultdict(dict)
+    for row in _ask(store, "entity_labels"):
+        iri = row["entity"]
+        kinds.setdefault(iri, _local(row["class"]))
+        if "label" in row:
+            labels.setdefault(iri, row["label"])
+        if "confidence" in row:
+            confidence[iri] = _local(row["confidence"])
+        if "source" in row:
+            known = sources[iri].get(row["source"])
+            sources[iri][row["source"]] = (
+                row["source"],
+                row.get("sourceLabel") or (known[1] if known else _local(row["source"])),
+                row.get("sourceUrl") or (known[2] if known else None),
+            )
+    return {
+        iri: Statement(iri, kinds[iri], labels.get(iri, _local(iri) or iri), confidence.get(iri),
+                       tuple(sorted(sources[iri].values())))
+        for iri in kinds
+    }
+
+
+class NetworkCache:
+    """The network of the store's current data version, read once and kept until it changes."""
+
+    def __init__(self) -> None:
+        self._network: Network | None = None
+        self._lock = threading.Lock()
+        self.measures: dict = {}  # whole-dataset measures for the same version (see .measures)
+
+    def get(self, store: Store) -> Network:
+        version = store.data_version()
+        network = self._network
+        if network is not None and network.version == version:
+            return network
+        with self._lock:
+            if self._network is None or self._network.version != version:
+                self._network = read_network(store)
+                self.measures = {}
+            return self._network
+
+
+__all__ = ["Network", "NetworkCache", "Node", "Statement", "Tie", "read_network"]
