@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "synth": "coevidence.ingest.cli:synth",
     "serve": "coevidence.server.cli:serve",
     "network": "coevidence.server.network.cli:network",
+    "export": "coevidence.server.exports.cli:export",
     "bench": "coevidence.bench:bench",
 }
 

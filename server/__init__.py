@@ -23,6 +23,7 @@ from coevidence.server import backend, errors, requestlog
 from coevidence.server.sparql.endpoint import bp as sparql_bp
 from coevidence.server.health import bp as health_bp
 from coevidence.server.home import bp as home_bp
+from coevidence.server.exports import routes as export_routes
 from coevidence.server.network import routes as network_routes
 from coevidence.server.settings import resolve
 
@@ -52,4 +53,5 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(health_bp)
     app.register_blueprint(home_bp)
     network_routes.init_app(app)
+    export_routes.init_app(app)
     return app

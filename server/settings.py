@@ -112,6 +112,11 @@ SETTINGS: tuple[Setting, ...] = (
         secret=True,
     ),
     Setting(
+        "EXPORTS_DIR", None, _optional_path,
+        "A folder written by `coevidence export`, served under `/exports/`. Without it the "
+        "server writes the exports itself, once per data version, in a temporary folder.",
+    ),
+    Setting(
         "RESULT_CACHE_BYTES", 64 * 1024 * 1024, _non_negative_int,
         "Memory kept for answers of repeated queries, in bytes (about; 0 turns the cache off). "
         "An answer is kept for one data version, least recently used out first; failed, "

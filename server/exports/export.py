@@ -1,0 +1,187 @@
+"""Writing every export into one folder, all or nothing.
+
+:func:`export` writes the chosen parts into a new folder beside the target, writes the
+manifest last (sizes and checksums of the files as written), then swaps the new folder in.
+An export that fails or is killed part-way leaves the previous one as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from coevidence.server.exports import catalog, dumps, networks, tables
+from coevidence.server.network.model import read_network
+from coevidence.server.stores import Store
+
+PARTS = ("networks", "tables", "dumps", "report")
+#: above this many triples no report is made on the spot (give one with ``report=``)
+VALIDATE_LIMIT = 300_000
+TITLE = "coevidence: evidence about co-creating public services"
+LICENCE = "https://creativecommons.org/licenses/by/4.0/"
+
+
+class ExportFailed(Exception):
+    """The export could not be written; the message says why. Nothing was replaced."""
+
+
+def _progress(total: int, enabled: bool):
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="file", desc="exporting", disable=not enabled, leave=False)
+
+
+def export(
+    out_dir: Path,
+    store: Store,
+    *,
+    parts: Iterable[str] = PARTS,
+    views: str = "all",
+    data_paths: Sequence[Path] | None = None,
+    store_dir: Path | None = None,
+    report: Path | None = None,
+    remote: bool = False,
+    base: str = "https://w3id.org/coevidence/",
+    progress: bool | None = None,
+    log: Callable[[str], None] = lambda message: None,
+) -> dict:
+    """Write the *parts* of the export of *store* into *out_dir*; returns the manifest.
+
+    *views*: ``all`` (every pilot's network and all pilots together) or ``dataset`` (only
+    the network of all pilots). Dumps need the data itself: *data_paths* or *store_dir*
+    (the bundled data when both are None); in front of a remote store (*remote*) they are
+    left out with a note through *log*, and so is a report that cannot be found.
+    """
+    parts = list(dict.fromkeys(parts))
+    unknown = sorted(set(parts) - set(PARTS))
+    if unknown:
+        raise ExportFailed(f"unknown part {', '.join(unknown)}: choose from {', '.join(PARTS)}")
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ExportFailed(f"{out_dir}: exists and is not a folder")
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / catalog.MANIFEST).is_file():
+        raise ExportFailed(f"{out_dir}: is a folder that holds other files (no {catalog.MANIFEST}); "
+                           "choose an empty or new folder, or an earlier export's folder")
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    building = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.building-", dir=out_dir.parent))
+    try:
+        titles: dict[str, str] = {}
+        network = read_network(store) if "networks" in parts else None
+        chosen = list(networks.views(network)) if network is not None else []
+        if views == "dataset":
+            chosen = [view for view in chosen if view[1] is None]
+        table_list = tables.codebook_tables() if "tables" in parts else []
+        total = 3 * len(chosen) + len(table_list) + (1 if "dumps" in parts else 0) + (1 if "report" in parts else 0)
+        enabled = sys.stderr.isatty() if progress is None else progress
+        with _progress(total, enabled) as bar:
+            for stem, pilot in chosen:
+                label = "every pilot" if pilot is None else network.nodes[pilot].label
+                (building / f"{stem}.graphml").write_bytes(networks.graphml(network, pilot))
+                titles[f"{stem}.graphml"] = f"Actor and exchange network of {label} (GraphML)"
+                bar.update(1)
+                (building / f"{stem}.gexf").write_bytes(networks.gexf(network, pilot))
+                titles[f"{stem}.gexf"] = f"Actor and exchange network of {label} (GEXF, coloured by sector)"
+                bar.update(1)
+                node_rows, edge_rows = networks.gephi_csv(network, pilot)
+                (building / f"{stem}-nodes.csv").write_bytes(node_rows)
+                (building / f"{stem}-edges.csv").write_bytes(edge_rows)
+                titles[f"{stem}-nodes.csv"] = f"Nodes of the network of {label} (Gephi spreadsheet: Id, Label)"
+                titles[f"{stem}-edges.csv"] = f"Ties of the network of {label} (Gephi spreadsheet: Source, Target, Type, Weight)"
+                bar.update(1)
+            if table_list:
+                notations = tables._notations()
+                for table in table_list:
+                    (building / table.file).write_bytes(tables.table_csv(store, table, notations))
+                    titles[table.file] = f"{table.title} (CSV, one row per record)"
+                    bar.update(1)
+                metadata = tables.csvw_metadata(table_list, licence=LICENCE, title=TITLE)
+                (building / "tables-metadata.json").write_text(json.dumps(metadata, indent=2, ensure_ascii=False) + "\n",
+                                                              encoding="utf-8")
+                titles["tables-metadata.json"] = "Codebook of the CSV tables (CSVW metadata)"
+                (building / "codebook.html").write_text(render_codebook(table_list), encoding="utf-8")
+                titles["codebook.html"] = "Codebook of the CSV tables (a page to read)"
+            if "dumps" in parts:
+                if remote:
+                    log("dumps left out: the data is behind a remote endpoint; dump it with the store's own tools")
+                else:
+                    data = dumps.open_data(data_paths=data_paths, store_dir=store_dir)
+                    for path in dumps.write_dumps(data, building):
+                        titles[path.name] = {
+                            "dataset.nq": "The whole dataset with its named graphs (N-Quads)",
+                            "dataset.nt": "The whole dataset (N-Triples)",
+                            "dataset.ttl": "The whole dataset (Turtle)",
+                            "dataset.jsonld": "The whole dataset (JSON-LD, compact IRIs from context.jsonld)",
+                            "context.jsonld": "The JSON-LD context of the dump: the project's prefixes",
+                        }.get(path.name.removesuffix(".gz"), path.name)
+                bar.update(1)
+            if "report" in parts:
+                if _write_report(building, report, data_paths, store_dir, log):
+                    titles["validation-report.ttl"] = "The SHACL validation report of the data (Turtle)"
+                bar.update(1)
+        manifest = catalog.write_manifest(building, titles, version=store.data_version())
+        graph = catalog.distributions(manifest, base)
+        (building / "distributions.ttl").write_bytes(graph.serialize(format="turtle", encoding="utf-8"))
+        manifest = catalog.write_manifest(building, {**titles, "distributions.ttl": "These files as DCAT distributions (Turtle)"},
+                                          version=store.data_version())
+        _swap_in(building, out_dir)
+        return manifest
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+
+
+def _write_report(building: Path, report: Path | None, data_paths, store_dir, log) -> bool:
+    if report is not None:
+        shutil.copyfile(report, building / "validation-report.ttl")
+        return True
+    if store_dir is not None:
+        found = Path(store_dir).parent / "report.ttl"  # a published version: store/ beside report.ttl
+        if found.is_file():
+            shutil.copyfile(found, building / "validation-report.ttl")
+            return True
+    from rdflib import Graph
+
+    from coevidence.server.stores.oxigraph import bundled_data_paths
+    from coevidence.shapes import validate
+
+    paths = list(data_paths) if data_paths else (bundled_data_paths() if store_dir is None else [])
+    graph = Graph()
+    for path in paths:
+        graph.parse(path)
+        if len(graph) > VALIDATE_LIMIT:
+            log(f"report left out: over {VALIDATE_LIMIT:,} triples; give the build's report with --report")
+            return False
+    if not paths:
+        log("report left out: no report beside the store; give the build's report with --report")
+        return False
+    result = validate(graph)
+    (building / "validation-report.ttl").write_bytes(result.report_graph.serialize(format="turtle", encoding="utf-8"))
+    return True
+
+
+def _swap_in(building: Path, out_dir: Path) -> None:
+    old = None
+    if out_dir.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
+        out_dir.rename(old / "previous")
+    try:
+        building.rename(out_dir)
+    except BaseException:
+        if old is not None:
+            (old / "previous").rename(out_dir)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def render_codebook(table_list: list[tables.Table]) -> str:
+    """The codebook as a page to read: every table, every column, what it holds."""
+    environment = Environment(loader=PackageLoader("coevidence.server", "templates"),
+                              autoescape=select_autoescape(default=True))
+    return environment.get_template("codebook.html").render(tables=table_list, title=TITLE, separator=tables.SEPARATOR)
