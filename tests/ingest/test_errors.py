@@ -65,13 +65,13 @@ def test_duplicate_id_across_organisations_and_groups(run, sources, tmp_path):
     add_row(sources, "groups", id="hu-municipality", name="A group", kind="citizen")
     build_fails(
         run, sources, tmp_path,
-        f'{sources / "organisations.csv"}:organisations:3: column "id": duplicate id "hu-municipality" (first used in {sources / "groups.csv"}:groups:4)',
+        f'{sources / "organisations.csv"}:organisations:3: column "id": duplicate id "hu-municipality" (first used in {sources / "groups.csv"}:groups:5)',
     )
 
 
 def test_dangling_reference_suggests_the_nearest_id(run, sources, tmp_path):
     edit_cell(sources, "exchanges", "hu-x1", "provider", "hu-romaa")
-    build_fails(run, sources, tmp_path, f'{sources / "exchanges.csv"}:exchanges:2: column "provider": no organisation or group of people with id "hu-romaa" (did you mean "hu-roma"?)')
+    build_fails(run, sources, tmp_path, f'{sources / "exchanges.csv"}:exchanges:2: column "provider": no organisation, group of people or law, reform or programme with id "hu-romaa" (did you mean "hu-roma"?)')
 
 
 def test_csv_file_that_is_not_a_table(run, sources, tmp_path):
@@ -83,7 +83,7 @@ def test_reference_to_a_sheet_that_is_not_there(run, sources, tmp_path):
     for table in ("participations", "exchanges", "method_uses", "factors", "findings", "measures", "pilots"):
         (sources / f"{table}.csv").unlink()
     stderr = build_fails(run, sources, tmp_path, f'{sources / "outcomes.csv"}:outcomes: column "pilot": refers to the "pilots" sheet, which is not there in any source')
-    assert stderr.count('refers to the "pilots" sheet') == 1  # once per column, not once per row
+    assert stderr.count(f'{sources / "outcomes.csv"}:outcomes: column "pilot": refers to the "pilots" sheet') == 1  # once per column, not once per row
 
 
 def test_empty_required_cell(run, sources, tmp_path):

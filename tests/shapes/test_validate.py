@@ -27,6 +27,7 @@ REOFFENDING = ID["outcome/uk-reoffending"]
 HULL = ID["place/hull"]
 CONTEXT = ID["context/gbr"]
 TU_UK = ID["source/tu-uk"]
+INNOSI = ID["source/innosi"]  # a source no claim cites
 REHAB = ID["source/rehab"]
 BUILD = ID["build/7467c745d77395da2e5d97d29d0e8be62962ea55461893d1bbb75677f4c1a5e6"]
 
@@ -279,8 +280,8 @@ CASES = (
         exactly=True,
     ),
     Case(
-        "organisation without sector",
-        remove((ID["organisation/mmu"], COE.sector, None)),
+        "organisation with two sectors",
+        add((ID["organisation/mmu"], COE.sector, VOCAB["sector/third-sector"])),
         (V("OrganisationShape", "coe:sector", ID["organisation/mmu"]),),
         exactly=True,
     ),
@@ -473,7 +474,8 @@ CASES = (
         conforms=True,
         exactly=True,
     ),
-    Case("source without web address", remove((TU_UK, FOAF.page, None)), (W("SourceShape", "foaf:page", TU_UK),), conforms=True, exactly=True),
+    Case("source without web address", remove((INNOSI, FOAF.page, None)), (W("SourceShape", "foaf:page", INNOSI),), conforms=True, exactly=True),
+    Case("claim resting on a source without web address", remove((TU_UK, FOAF.page, None)), (V("ClaimShape", "prov:wasDerivedFrom", ENABLING_FUND),)),
     Case(
         "national context without statements",
         add((ID["context/fin"], RDF.type, COE.NationalContext), (ID["context/fin"], RDFS.label, Literal("Finland")), (ID["context/fin"], COE.country, COUNTRY["FIN"])),
@@ -548,7 +550,7 @@ def mixed_result(pilot) -> ValidationResult:
     """Two violations and two warnings."""
     pilot.remove((INTERSERVE, COE.role, None))
     pilot.remove((HULL, COE.country, None))
-    pilot.remove((TU_UK, FOAF.page, None))
+    pilot.remove((INNOSI, FOAF.page, None))
     pilot.remove((PILOT, COE.service, None))
     return validate(pilot)
 
@@ -573,7 +575,7 @@ def test_to_turtle_is_the_shacl_report(mixed_result):
     assert len(results) == 4
     severities = sorted(str(report.value(r, SH.resultSeverity)) for r in results)
     assert severities == sorted([str(SH.Violation)] * 2 + [str(SH.Warning)] * 2)
-    assert {str(report.value(r, SH.focusNode)) for r in results} == {str(INTERSERVE), str(HULL), str(TU_UK), str(PILOT)}
+    assert {str(report.value(r, SH.focusNode)) for r in results} == {str(INTERSERVE), str(HULL), str(INNOSI), str(PILOT)}
 
 
 def test_only_keeps_the_chosen_severities_in_problems_and_report(mixed_result):
