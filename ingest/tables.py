@@ -24,7 +24,14 @@ Conventions shared by every table:
   files (``.ttl``, ``.nt``, ``.jsonld``) that are passed through as they are.
 * claim tables carry ``sources`` (keys from the ``sources`` table), and optionally ``quote``
   (the exact passage the claim rests on, in the first source listed), ``locator`` (page,
-  section or figure of that passage) and ``confidence``.
+  section or figure of that passage), ``confidence`` and ``disagrees_with`` (claims the
+  sources contradict this one with).
+
+This is format version 2 (ontology 0.2.0): ``pilots.framed_by`` became the ``framings`` table,
+outputs and identified needs have tables of their own apart from outcomes, a factor names its
+pilots or the whole project, and a resource's provider may be a law, reform or programme or be
+left empty. A version-1 column that was removed is reported with what to do instead
+(:data:`REMOVED_COLUMNS`).
 """
 
 from __future__ import annotations

@@ -190,3 +190,17 @@ def test_could_not_run_exits_2(run, sources, tmp_path, monkeypatch, args, messag
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines()[-1] == message
     assert not (tmp_path / "out.ttl").exists() and not (tmp_path / "out.txt").exists()
+
+
+def test_a_version_1_pilots_sheet_is_told_where_its_framed_by_links_go(run, sources, tmp_path):
+    pilots = read_table(sources, "pilots")
+    header = list(pilots[0]) + ["framed_by"]
+    for row in pilots:
+        row["framed_by"] = "hu-public-work"
+    write_table(sources, "pilots", pilots, header)
+    stderr = build_fails(
+        run, sources, tmp_path,
+        f'{sources / "pilots.csv"}:pilots: column "framed_by": was removed in format version 2: enter each link from a pilot to a law, '
+        "reform or programme as a row of the framings sheet (pilot, policy, sources), so that it rests on a source",
+    )
+    assert "1 error in the input" in stderr
