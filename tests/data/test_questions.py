@@ -184,7 +184,7 @@ def test_methods_by_stage(store):
 
 def test_enabling_factors_by_category(store):
     rows = ask(store, "enabling_factors_by_category")
-    factors = {key(r["factor"]): (value(r["categoryLabel"]), set(value(r["pilotNames"]).split("; "))) for r in rows}
+    factors = {key(r["factor"]): (value(r["categoryLabel"]), set((value(r["pilotNames"]) or "").split("; ")) - {""}) for r in rows}
     category, pilots = factors["x-fac-mixed-partners"]
     assert category == "partnership"
     assert pilots == {"Reducing Childhood Obesity", "Co-Crea-Te", "Household Economy in Rural Areas", "Disabled People in Remote Areas (Vunki mano!)"}
@@ -193,6 +193,10 @@ def test_enabling_factors_by_category(store):
     assert factors["se-fac-facilitators"][0] == "facilitation"
     assert factors["es-fac-peer-community"][0] == "peer community"
     assert factors["fi-fac-peer-interviewers"][0] == "outreach"
+    # stated for the pilots as a whole (M-CORN, M-CAT): no pilot is named
+    scopes = {key(r["factor"]): (value(r["scope"]), int(value(r["pilots"]))) for r in rows}
+    assert scopes["x-fac-decision-maker-backing"] == ("the project as a whole", 0)
+    assert scopes["x-fac-mixed-partners"] == ("named pilots", 4)
 
 
 def test_pilot_overview(store):
@@ -514,3 +518,13 @@ def test_partner_sectors_by_pilot(store):
     assert {"public agency", "publicly owned company", "research organisation", "third-sector organisation"} <= sectors["Reducing Childhood Obesity"]
     assert "not given" in sectors["Improving the Living Environment in Nieuwegein"]  # housing agency, welfare bodies, waste collector
     assert sectors["Social Services for Disabled People"] == {"public agency", "research organisation"}
+
+
+def test_disagreements_between_sources(store):
+    rows = ask(store, "disagreements_between_sources")
+    found = {(key(r["claimA"]), value(r["sourcesA"]), key(r["claimB"]), value(r["sourcesB"])) for r in rows}
+    # BRO names the Association of Municipalities of Võru County, HELPIFIC the Võru County Development Centre
+    assert ("ee-part-voru-development-centre", "HELPIFIC", "ee-part-voru-municipalities", "BRO") in found
+    assert ("ee-find-partner-association", "BRO", "ee-find-partner-development-centre", "HELPIFIC") in found
+    assert ("cosie-find-budget-4-9m", "LASPROV", "cosie-find-budget-5m", "PERU2") in found
+    assert len(rows) == 4
