@@ -12,7 +12,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 # XSD is reached through the module: a module-level XSD makes pytest's collector warn.
 from rdflib import namespace as rdfns
-from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SH
+from rdflib.namespace import DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SH
 
 from coevidence.ontology import COE, COUNTRY, ID, OA, VOCAB, ontology_graph, vocabulary_graph
 from coevidence.shapes import Problem, ValidationResult, compact, label_of, path_text, validate
@@ -181,7 +181,39 @@ ORPHAN_EVIDENCE = URIRef(f"{MMU_PARTICIPATION}/evidence/9")
 QUOTE = URIRef(f"{ENABLING_FUND}/evidence/1/quote")
 ROLE_CO_DESIGNER = VOCAB["role/co-designer"]
 
+FACTOR = ID["factor/uk-policy-upheaval"]
+FRAMING = ID["framing/uk-transforming-rehabilitation"]
+TRANSFORMING_REHABILITATION = ID["policy/gbr-transforming-rehabilitation"]
+
 CASES = (
+    # format version 2: scope, providers, levels, evaluator relations, framings, networks, results
+    Case("factor both for pilots and for the whole project", add((FACTOR, COE.wholeProject, ID["project/cosie"])), (V("FactorShape", None, FACTOR),), exactly=True),
+    Case("factor for neither pilots nor a project", remove((FACTOR, COE.pilot, None)), (V("FactorShape", None, FACTOR),), exactly=True),
+    Case("resource from a place", replace(ENABLING_FUND, COE.provider, HULL), (V("ResourceExchangeShape", "coe:provider", ENABLING_FUND),), exactly=True),
+    Case("resource from a programme is fine", replace(ENABLING_FUND, COE.provider, TRANSFORMING_REHABILITATION), (), conforms=True, exactly=True),
+    Case("resource whose giver is not named", remove((ENABLING_FUND, COE.provider, None)), (W("ResourceExchangeShape", "coe:provider", ENABLING_FUND),), conforms=True, exactly=True),
+    Case(
+        "participation level from the stage scheme",
+        add((INTERSERVE, COE.participationLevel, VOCAB["stage/co-design"])),
+        (V("ParticipationShape", "coe:participationLevel", INTERSERVE),),
+        exactly=True,
+    ),
+    Case(
+        "evaluator relation from the direction scheme",
+        replace(REOFFENDING, COE.evaluatorRelation, VOCAB["direction/positive"]),
+        (V("OutcomeShape", "coe:evaluatorRelation", REOFFENDING),),
+        exactly=True,
+    ),
+    Case("outcome that does not say who evaluated it", remove((REOFFENDING, COE.evaluatorRelation, None)), (W("OutcomeShape", "coe:evaluatorRelation", REOFFENDING),), conforms=True, exactly=True),
+    Case("framing without its law", remove((FRAMING, COE.policyInstrument, None)), (V("FramingShape", "coe:policyInstrument", FRAMING),), exactly=True),
+    Case(
+        "member of an organisation rather than a network",
+        add((ID["organisation/r-evolution"], ORG.memberOf, ID["organisation/mmu"])),
+        (V("ActorShape", "org:memberOf", ID["organisation/r-evolution"]),),
+        exactly=True,
+    ),
+    Case("method use that led to a place", add((ID["method-use/uk-training"], COE.ledTo, HULL)), (V("MethodUseShape", "coe:ledTo", ID["method-use/uk-training"]),), exactly=True),
+    Case("claim disagreeing with a place", add((REOFFENDING, COE.disagreesWith, HULL)), (V("ClaimShape", "coe:disagreesWith", REOFFENDING),), exactly=True),
     Case("participation without role", remove((INTERSERVE, COE.role, None)), (V("ParticipationShape", "coe:role", INTERSERVE),)),
     Case(
         "role from the resource-type scheme",
