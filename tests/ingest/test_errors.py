@@ -204,3 +204,9 @@ def test_a_version_1_pilots_sheet_is_told_where_its_framed_by_links_go(run, sour
         "reform or programme as a row of the framings sheet (pilot, policy, sources), so that it rests on a source",
     )
     assert "1 error in the input" in stderr
+
+
+def test_a_pilot_need_not_belong_to_a_project(run, sources, tmp_path):
+    edit_cell(sources, "pilots", "hu", "project", "")
+    result = run("build", sources, "-o", tmp_path / "out.ttl")
+    assert result.exit_code == 0, result.stderr
