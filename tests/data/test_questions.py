@@ -391,7 +391,7 @@ def test_factors_by_outcome_direction(store):
     positive = {key(r["factor"]) for r in rows if value(r["directionLabel"]) == "positive"}
     assert {"se-fac-facilitators", "es-fac-peer-community", "fi-fac-peer-interviewers"} <= positive
     assert not {k for k in positive | null if k.startswith(("x-fac-decision", "x-fac-political"))}  # project level
-    assert all(value(r["linked"]) == "false" for r in rows)  # the notes tie no factor to an outcome
+    assert not any(value(r["linkedOutcomes"]) for r in rows)  # the notes tie no factor to an outcome
 
 
 def test_pilots_by_welfare_regime_with_factors(store):
