@@ -323,6 +323,19 @@ def test_roles_follow_what_the_notes_say_each_actor_did():
     # ran co-design events in Valencia (MOOC-ES-U) but is not among that pilot's partners
     assert roles["es-part-pvm"] == ("facilitator", "co-design")
     assert not any(row["pilot"] == "nl-houten-work-and-income" for row in read_table("exchanges"))
+    # "other actors" (TU-IT, SASS), not partners; Interserve is in the UK pilot's partners (TU-UK)
+    assert roles["it-part-albinea"] == ("stakeholder", "")
+    assert roles["uk-part-interserve"] == ("partner", "")
+    pilots = {row["id"]: row for row in read_table("pilots")}
+    # the Italian notes name no stages; the Swedish action researcher facilitated dialogues (a method)
+    assert pilots["it-childhood-obesity"]["stages"] == ""
+    assert pilots["se-personal-assistance"]["evaluation_approaches"] == ""
+    assert pilots["uk-my-direction"]["evaluation_approaches"] == "quasi-experiment"
+    # every kept inference says so
+    for table in ("participations", "exchanges", "method_uses", "framings", "outcomes", "factors"):
+        for row in read_table(table):
+            if row["confidence"] == "low" and row["id"] != "nieuwegein-out-litter-experiment":
+                assert "inference" in row["description"], (table, row["id"])
 
 
 def test_resources_that_came_from_no_named_actor_are_exchanges_with_their_giver_or_none():
