@@ -20,7 +20,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SKOS
 
 from coevidence.ingest.readers import Origin, ReadResult, Row, TableRows, suggest
-from coevidence.ingest.tables import GROUP_KINDS, ID_SPACES, IRI_SEGMENTS, TABLES, TABLES_BY_NAME, Column, Kind, Table
+from coevidence.ingest.tables import GROUP_KINDS, ID_SPACES, IRI_SEGMENTS, REMOVED_COLUMNS, TABLES, TABLES_BY_NAME, Column, Kind, Table
 from coevidence.ontology import COUNTRY, ID, VOCAB
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]+$")
@@ -346,6 +346,8 @@ def _check_header(rows: TableRows, table: Table, errors: list[IngestError]) -> s
         seen.add(name)
         if name in known:
             usable.add(name)
+        elif (table.name, name.strip()) in REMOVED_COLUMNS:
+            errors.append(IngestError.at(rows.origin, name, REMOVED_COLUMNS[(table.name, name.strip())]))
         elif name.strip() in known:
             errors.append(IngestError.at(rows.origin, name, f'stray whitespace in the header (did you mean "{name.strip()}"?)'))
         else:

@@ -56,7 +56,7 @@ def test_sources_are_the_projects_publications(cosie_graph, description):
 def test_vocabularies_are_those_the_data_uses(description):
     vocabularies = {str(v) for v in description.objects(DATASET, VOID.vocabulary)}
     assert {PREFIXES["coe"], PREFIXES["prov"], PREFIXES["oa"], PREFIXES["skos"], PREFIXES["coev"], PREFIXES["country"]} <= vocabularies
-    assert PREFIXES["org"] not in vocabularies  # not used by the data itself
+    assert PREFIXES["org"] in vocabularies  # org:memberOf: members of a network keep their own sector
 
 
 def test_endpoint_and_dump_follow_the_base(cosie_graph):

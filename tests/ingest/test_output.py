@@ -32,7 +32,7 @@ def test_success_replaces_the_old_output_and_leaves_no_temporary_files(run, tmp_
     assert result.exit_code == 0
     assert output.read_text(encoding="utf-8").startswith("PREFIX")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.ttl"]
-    assert "wrote" in result.stderr.splitlines()[-1] and "7 warning(s)" in result.stderr
+    assert "wrote" in result.stderr.splitlines()[-1] and "11 warning(s)" in result.stderr
 
 
 def test_warnings_are_printed_with_their_row_and_do_not_fail(run, tmp_path):
