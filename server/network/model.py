@@ -45,16 +45,18 @@ SECTOR_GROUPS = {
     "private-company": "private",
     "research-organisation": "research",
 }
-#: the broad sector of an actor that is not an organisation, by its class
+#: the broad sector of an actor without a sector of its own, by its class (a network of
+#: organisations from several sectors counts as "network")
 KIND_GROUPS = {
     "CitizenGroup": "citizens",
     "InformalNetwork": "citizens",
     "ProfessionalGroup": "professionals",
     "PolicyInstrument": "public",
+    "Network": "network",
     "Pilot": "pilot",
 }
 #: which class names a node when it has several (the most specific first)
-KIND_ORDER = ("Pilot", "Organisation", "CitizenGroup", "ProfessionalGroup", "InformalNetwork", "PolicyInstrument")
+KIND_ORDER = ("Pilot", "Organisation", "CitizenGroup", "ProfessionalGroup", "Network", "InformalNetwork", "PolicyInstrument")
 
 
 @dataclass(frozen=True)
