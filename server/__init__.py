@@ -6,6 +6,9 @@ waitress. The folders say what each part serves:
 - :mod:`.sparql`: the SPARQL 1.1 Protocol endpoint, the policy that checks every query, the
   result writers and the service description;
 - :mod:`.stores`: the stores behind every route (embedded Oxigraph workers, a remote endpoint);
+- :mod:`.linkeddata`: dereferencing (``/id/``, ``/vocab/``, ``/doc/``, ``/describe``), the
+  resource pages and their twins, ``/ontology``, VoID, the sitemap and robots.txt;
+- :mod:`.urls`: the one URL builder every route and template takes its links from;
 - :mod:`.queries`: the named ``.rq`` files the pages run, with bound values;
 - the modules at this level serve the whole app: :mod:`.settings` (declared once),
   :mod:`.errors` (every error rendered in one place), :mod:`.backend`, :mod:`.health`,
@@ -23,6 +26,7 @@ from coevidence.server import backend, errors, requestlog
 from coevidence.server.sparql.endpoint import bp as sparql_bp
 from coevidence.server.health import bp as health_bp
 from coevidence.server.home import bp as home_bp
+from coevidence.server.linkeddata import bp as linkeddata_bp
 from coevidence.server.settings import resolve
 
 __all__ = ["create_app"]
@@ -50,4 +54,5 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(sparql_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(home_bp)
+    app.register_blueprint(linkeddata_bp)
     return app
