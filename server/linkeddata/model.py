@@ -139,6 +139,7 @@ class Claim:
     text: str
     confidence: Value | None
     evidence: list[Evidence]
+    template: str = "generic"  # which sentence template wrote it (the class's name when it has one)
 
 
 @dataclass
@@ -296,7 +297,7 @@ def build_document(iri: str, language: str, paging: str | None = None, after: st
     count_rows, _ = run("incoming_counts", max_rows=10_000, resource=resource)
     if not out_rows and not count_rows:
         return None
-    graph = bind_prefixes(Graph())
+    graph = bind_prefixes(Graph(bind_namespaces="none"))
 
     # outgoing, grouped by property
     labels = _labels_by_value(out_rows)
@@ -438,7 +439,7 @@ def _claims(rows, evidence_rows, language: str, known: Terms, drop_last: bool = 
             slots["label"] = [(str(label), None)]
         slots["class"] = [(kind, None)]
         slots["iri"] = [(str(claim), None)]
-        segments = sentences.sentence(local_name(claim_class) if claim_class and claim_class.startswith(COE_NS) else None, slots)
+        template, segments = sentences.written(local_name(claim_class) if claim_class and claim_class.startswith(COE_NS) else None, slots)
         parts = [SentencePart(s.text, s.iri) for s in segments]
         confidence = None
         for obj, obj_labels in props.get(COE.confidence, {}).items():
@@ -448,5 +449,5 @@ def _claims(rows, evidence_rows, language: str, known: Terms, drop_last: bool = 
             source = make_value(node["source"], node["labels"], language) if node["source"] is not None else None
             found.append(Evidence(source, node["page"], node["quotes"], node["locator"]))
         claims.append(Claim(str(claim), urls.local_url(str(claim)), kind, claim_class, parts,
-                            sentences.plain(segments), confidence, found))
+                            sentences.plain(segments), confidence, found, template))
     return claims

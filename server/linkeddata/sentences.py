@@ -23,9 +23,9 @@ TEMPLATES: dict[str, str] = {
     "Participation": "{participant} took part in {pilot} as {role}[ during {stage}].",
     "ResourceExchange": "{provider} contributed {resourceType} to {recipient|pilot}[ during {stage}].",
     "MethodUse": "{pilot} used {method}[ during {stage}][ ({date})].",
-    "Outcome": "{pilot} had a {direction} outcome: {outcomeType}[, {valueScope} value][, at the {impactLevel} level][, shown by {evidenceType}][ ({measure})]. {description}",
-    "Factor": "A {effect} factor in {pilot}[, about {factorCategory}]: {description}",
-    "ContextStatement": "[{contextAspect} ][({contextDimension}) ]in {about|policyInstrument|label}: {description}",
+    "Outcome": "{pilot} had an outcome of {outcomeType} ({direction})[, {valueScope}][, {impactLevel}][, evidence: {evidenceType}][, measured as {measure}]. {description}",
+    "Factor": "{effect} factor in {pilot}[ ({factorCategory})]: {description}",
+    "ContextStatement": "{contextAspect}[ ({contextDimension})][, on {policyInstrument}]: {description}",
     "Finding": "About {about}: {description}[ ({measure})]",
 }
 #: any claim class without a template of its own
@@ -114,14 +114,19 @@ def sentence(claim_class: str | None, facts) -> list[Segment]:
     *facts* maps a property's local name (``participant``, ``stage``...), plus
     ``description``, ``label``, ``class`` and ``iri``, to ``(text, iri-or-None)`` pairs.
     """
-    for template in (TEMPLATES.get(claim_class or ""), GENERIC, LAST_RESORT):
+    return written(claim_class, facts)[1]
+
+
+def written(claim_class: str | None, facts) -> tuple[str, list[Segment]]:
+    """(which template wrote it: the class's name, ``"generic"`` or ``"last resort"``, the sentence)."""
+    for name, template in ((claim_class, TEMPLATES.get(claim_class or "")), ("generic", GENERIC), ("last resort", LAST_RESORT)):
         if template is None:
             continue
         try:
-            return render(template, facts)
+            return name or "generic", render(template, facts)
         except _Missing:
             continue
-    return [Segment(facts.get("iri", [("a claim", None)])[0][0])]
+    return "none", [Segment(facts.get("iri", [("a claim", None)])[0][0])]
 
 
 def plain(segments: list[Segment]) -> str:
