@@ -17,7 +17,9 @@ Absolute URLs (``external=True``) follow the host the request came to, never a f
 
 from __future__ import annotations
 
-from flask import current_app, url_for
+from urllib.parse import quote
+
+from flask import current_app, g, url_for
 
 __all__ = ["base", "ontology_iri", "iri_for_doc", "thing_path", "local_url", "doc_url", "external"]
 
@@ -71,11 +73,22 @@ def url_for_doc(rest: str, external: bool = False) -> str:
     return url_for("linkeddata.doc", rest=rest, _external=external)
 
 
+def _doc_prefix() -> str:
+    """``/doc/`` under this app's root, as url_for writes it (asked once per request: pages
+    link hundreds of resources)."""
+    prefix = g.get("_coevidence_doc_prefix")
+    if prefix is None:
+        prefix = g._coevidence_doc_prefix = url_for("linkeddata.doc", rest="x")[:-1]
+    return prefix
+
+
 def doc_url(iri: str, fmt: str | None = None, external: bool = False) -> str:
     """The document about *iri* on this server, optionally in one format (``ttl``, ``json``...)."""
     rest = doc_rest(iri)
     if rest is not None:
-        return url_for("linkeddata.doc", rest=rest + (f".{fmt}" if fmt else ""), _external=external)
+        if external:
+            return url_for("linkeddata.doc", rest=rest + (f".{fmt}" if fmt else ""), _external=True)
+        return _doc_prefix() + quote(rest + (f".{fmt}" if fmt else ""), safe="/:@!$&'()*+,;=-._~")
     if ontology_fragment(iri) is not None:
         if fmt:
             return url_for("linkeddata.ontology_format", fmt=fmt, _external=external)

@@ -34,6 +34,10 @@ COLLAPSE_OVER = 10
 #: subjects per page of incoming relations (incoming_page.rq asks for one more)
 PAGE_SIZE = 50
 MAX_OUTGOING = 5_000
+#: a resource that at most this many statements point to (or from) lists every claim linked
+#: to it (claims_linking.rq: at most 500); one that more point to, the first FIRST_CLAIMS
+ALL_CLAIMS = 500
+FIRST_CLAIMS = 50
 MAX_CLAIM_ROWS = 20_000
 
 COE_NS = str(COE._NS)
@@ -360,17 +364,26 @@ def build_document(iri: str, language: str, paging: str | None = None, after: st
             row["claim"] = resource
         document.claim = _claims(facts_rows, evidence_rows, language, known)[0]
     if paging is None:
-        claim_rows, truncated = run("claims_linking", max_rows=MAX_CLAIM_ROWS, resource=resource)
-        evidence_rows, _ = run("claims_evidence", max_rows=MAX_CLAIM_ROWS, resource=resource)
+        # every claim when at most ALL_CLAIMS things point here (a pilot, an actor), else a first few
+        pointing = sum(counts.values()) + len(out_rows)
+        suffix = "" if pointing <= ALL_CLAIMS else "_first"
+        claim_rows, truncated = run("claims_linking" + suffix, max_rows=MAX_CLAIM_ROWS, resource=resource)
+        evidence_rows, _ = run("claims_evidence" + suffix, max_rows=MAX_CLAIM_ROWS, resource=resource)
         claims = _claims(claim_rows, evidence_rows, language, known, drop_last=truncated)
         grouped: dict[str, list[Claim]] = defaultdict(list)
         for claim in claims:
             if claim.iri != iri:
                 grouped[claim.kind].append(claim)
+        for group in grouped.values():
+            group.sort(key=lambda c: (c.text.lower(), c.iri))
         document.claims = sorted(grouped.items(), key=lambda item: (_kind_rank(item[1][0].kind_iri), item[0]))
-        document.claims_truncated = truncated or sum(len(c) for c in grouped.values()) >= 500
+        shown = sum(len(c) for c in grouped.values())
+        document.claims_truncated = truncated or (suffix and shown >= FIRST_CLAIMS) or shown >= ALL_CLAIMS
     return document
 
+
+#: properties no sentence template uses (provenance, shown beside the sentence or not at all)
+_NOT_IN_SENTENCES = frozenset({COE.enteredIn, COE.evidence, COE.confidence})
 
 #: the order claim kinds are listed in on a page (others follow, by name)
 KIND_ORDER = ("Participation", "ResourceExchange", "MethodUse", "Outcome", "Factor", "Finding", "ContextStatement")
@@ -423,14 +436,14 @@ def _claims(rows, evidence_rows, language: str, known: Terms, drop_last: bool = 
         kind = str(kind_label) if kind_label is not None else (local_name(claim_class) if claim_class else "claim")
         slots: dict[str, list[tuple[str, str | None]]] = {}
         for prop, objects in props.items():
-            name = local_name(str(prop))
+            if prop in _NOT_IN_SENTENCES or not (str(prop).startswith(COE_NS) or prop == DCTERMS.date):
+                continue
             entries = []
             for obj, obj_labels in objects.items():
                 value = make_value(obj, obj_labels, language)
                 entries.append((value.text, value.href))
             entries.sort()
-            if str(prop).startswith(COE_NS) or prop == DCTERMS.date:
-                slots[name] = entries
+            slots[local_name(str(prop))] = entries
         description = pick_literal([o for o in props.get(DCTERMS.description, {})], language)
         label = pick_literal([o for p in LABEL_PROPERTIES for o in props.get(p, {})], language)
         if description is not None:
