@@ -19,6 +19,26 @@ from flask import Blueprint
 
 bp = Blueprint("linkeddata", __name__)
 
+
+@bp.app_template_global("local_url")
+def _local_url(iri) -> str:
+    """For every template (the /sparql results too): where a link to *iri* goes here."""
+    from coevidence.server import urls
+
+    return urls.local_url(str(iri))
+
+
+@bp.app_template_filter("compact_iri")
+def _compact_iri(iri) -> str:
+    """*iri* with the project's prefixes (``coe:Pilot``), else in full."""
+    from coevidence.ontology import PREFIXES
+
+    text = str(iri)
+    for prefix, namespace in sorted(PREFIXES.items(), key=lambda item: -len(item[1])):
+        if text.startswith(namespace) and len(text) > len(namespace):
+            return f"{prefix}:{text[len(namespace):]}"
+    return text
+
 from coevidence.server.linkeddata import discovery, ontology, views  # noqa: E402,F401  (routes)
 
 __all__ = ["bp"]

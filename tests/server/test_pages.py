@@ -356,3 +356,18 @@ def test_base_setting_maps_urls_onto_other_iris_and_host_changes_absolute_urls(h
     assert all(loc.startswith("http://mirror.example:8080/") for loc in re.findall(r"<loc>([^<]+)</loc>", sitemap))
     description = web.get("/sparql", headers={"Accept": "text/turtle"}, base_url="http://mirror.example:8080")
     assert b"http://mirror.example:8080/sparql" in description.data
+
+
+def test_sparql_results_show_text_and_link_iris_to_local_pages(web):
+    query = ("PREFIX coe: <https://w3id.org/coevidence/ontology#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+             "SELECT ?pilot ?label ?number ?country WHERE { ?pilot a coe:Pilot ; rdfs:label ?label ; coe:pilotNumber ?number ; coe:country ?country } ORDER BY ?number LIMIT 3")
+    soup = soup_of(web.get("/sparql", query_string={"query": query}, headers={"Accept": "text/html"}))
+    first = soup.select("#results tbody tr")[0]
+    cells = first.select("td")
+    assert cells[0].a["href"].startswith("/doc/pilot/")
+    assert web.get(cells[0].a["href"]).status_code == 200
+    assert cells[3].a["href"].startswith("/describe?iri=")
+    assert "^^" not in soup.select_one("#results").get_text() and cells[2].get_text().strip().isdigit()
+    for page in ("/", "/sparql", doc_path(PILOT), "/ontology"):
+        links = {a["href"] for a in soup_of(web.get(page, headers={"Accept": "text/html"})).select("a")}
+        assert "/" in links and "/sparql" in links, page
