@@ -20,13 +20,17 @@ from dataclasses import dataclass
 
 #: claim class (local name in coe:) -> template
 TEMPLATES: dict[str, str] = {
-    "Participation": "{participant} took part in {pilot} as {role}[ during {stage}].",
+    "Participation": "{participant} took part in {pilot} as {role}[ during {stage}][ (participation level: {participationLevel})].",
     "ResourceExchange": "{provider} contributed {resourceType} to {recipient|pilot}[ during {stage}].",
     "MethodUse": "{pilot} used {method}[ during {stage}][ ({date})].",
     "Outcome": "{pilot} had an outcome of {outcomeType} ({direction})[, {valueScope}][, {impactLevel}][, evidence: {evidenceType}][, measured as {measure}]. {description}",
     "Factor": "{effect} factor in {pilot}[ ({factorCategory})]: {description}",
     "ContextStatement": "{contextAspect}[ ({contextDimension})][, on {policyInstrument}]: {description}",
     "Finding": "About {about}: {description}[ ({measure})]",
+    # classes of the ontology's version 2 (branch `evidence`), written ahead of the data
+    "Output": "{pilot|about} produced {outputType}[, measured as {measure}]: {description}",
+    "IdentifiedNeed": "{pilot|about} identified a need[ during {arisesAtStage}]: {description}",
+    "Framing": "{pilot|about} was framed by {policyInstrument}[: {description}]",
 }
 #: any claim class without a template of its own
 GENERIC = "{class} about {pilot|about|participant|provider|method|label}: {description|label}"

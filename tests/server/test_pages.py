@@ -221,7 +221,7 @@ def test_every_claim_on_real_data_reads_with_its_own_classes_template(web, real_
                 assert claim["template"] == kind, (claim["iri"], claim["text"])
                 assert claim["text"] and "{" not in claim["text"]
                 seen[kind] = seen.get(kind, 0) + 1
-    assert set(seen) == set(CLAIM_CLASSES) == set(sentences.TEMPLATES)
+    assert set(seen) == set(CLAIM_CLASSES) and set(CLAIM_CLASSES) <= set(sentences.TEMPLATES)
 
 
 def test_claim_sentence_carries_its_quote_and_locator(web):
@@ -229,6 +229,17 @@ def test_claim_sentence_carries_its_quote_and_locator(web):
     assert "path dependency" in soup.select_one("#claim blockquote").get_text()
     soup = soup_of(web.get("/doc/context-statement/fi-cs-youth-guarantee"))
     assert "chapter 5" in " ".join(e.get_text() for e in soup.select("#claim .evidence"))
+
+
+@pytest.mark.parametrize("kind, facts, expected", [
+    ("Output", {"pilot": [("P", "/doc/pilot/p")], "outputType": [("an app", None)], "description": [("A booking app.", None)]},
+     "P produced an app: A booking app."),
+    ("Framing", {"pilot": [("P", None)], "policyInstrument": [("the Social Support Act", None)]}, "P was framed by the Social Support Act"),
+    ("IdentifiedNeed", {"about": [("P", None)], "description": [("Transport came first.", None)]}, "P identified a need: Transport came first."),
+])
+def test_templates_for_the_next_ontology_version(kind, facts, expected):
+    assert sentences.written(kind, facts)[0] == kind
+    assert sentences.plain(sentences.sentence(kind, facts)) == expected
 
 
 def test_new_claim_class_without_template_reads_with_the_generic_sentence():
