@@ -272,7 +272,12 @@ def make_value(term, labels: list[Literal], language: str) -> Value:
     if kind == "bnode":
         return Value(f"(blank node {term})", kind, str(term))
     label = pick_literal(labels, language)
-    text = str(label) if label is not None else local_name(str(term))
+    if label is not None:
+        text = str(label)
+    else:
+        text = local_name(str(term))
+        if text.isdigit():  # .../evidence/1 reads "evidence 1"
+            text = local_name(str(term)[: -len(text) - 1]) + " " + text
     return Value(text, kind, str(term), href=urls.local_url(str(term)))
 
 

@@ -63,6 +63,7 @@ class Term:
     alignments: list[tuple[str, Value]] = field(default_factory=list)
     constraints: list[dict] = field(default_factory=list)
     count: int = 0
+    count_with_subclasses: int = 0  # a class: its instances and those of its subclasses
     instances_href: str | None = None
 
 
@@ -230,6 +231,15 @@ def build(graph: Graph, lang: str) -> dict:
     title = pick_literal(list(graph.objects(onto, URIRef("http://purl.org/dc/terms/title"))), lang)
     description = pick_literal(list(graph.objects(onto, URIRef("http://purl.org/dc/terms/description"))), lang)
     version = graph.value(onto, OWL.versionInfo)
+    by_iri = {t.iri: t for t in out}
+
+    def total(term: Term, seen: frozenset = frozenset()) -> int:
+        kids = [by_iri[c.value] for c in term.children if c.value in by_iri and c.value not in seen]
+        return term.count + sum(total(k, seen | {term.iri}) for k in kids)
+
+    for term in out:
+        if term.kind == "class":
+            term.count_with_subclasses = total(term)
     return {
         "title": str(title) if title is not None else "Ontology",
         "description": str(description) if description is not None else None,
