@@ -382,3 +382,18 @@ def test_sparql_results_show_text_and_link_iris_to_local_pages(web):
     for page in ("/", "/sparql", doc_path(PILOT), "/ontology"):
         links = {a["href"] for a in soup_of(web.get(page, headers={"Accept": "text/html"})).select("a")}
         assert "/" in links and "/sparql" in links, page
+
+
+def test_report_comes_from_the_served_version_of_a_publication_root(tmp_path, real_app):
+    from coevidence import versions
+    from coevidence.server.linkeddata import report
+
+    building = versions.begin(tmp_path)
+    (building / "report.ttl").write_text("", encoding="utf-8")
+    version = versions.publish(tmp_path, building, versions.new_id("ab" * 32), {})
+    with real_app.test_request_context():
+        real_app.config.update(REPORT_PATH=None, STORE_DIR=tmp_path)
+        assert report.report_path() == version.path / "report.ttl"
+        real_app.config.update(STORE_DIR=None, REPORT_PATH=tmp_path / "elsewhere.ttl")
+        assert report.report_path() == tmp_path / "elsewhere.ttl"
+        assert report.problems_for(PILOT) == []  # no such file: nothing to show, no error
