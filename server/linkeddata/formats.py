@@ -84,6 +84,7 @@ def not_found_body(fmt: Format, detail: str) -> Response | None:
     which the app's error handler writes."""
     if fmt.rdflib is None:
         return None
+    detail = " ".join(detail.split())  # one line: a comment must not run onto the next
     if fmt.name in ("ttl", "nt"):
         body = f"# 404 Not Found: {detail}\n"
     elif fmt.name == "jsonld":

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 from flask import Response, current_app, redirect, render_template, request
@@ -44,9 +45,15 @@ def _see_other(target: str) -> Response:
     return response
 
 
+#: characters no IRI may hold (RFC 3987), nor control characters
+_NOT_IN_IRIS = frozenset(' <>"{}|\\^`') | frozenset(chr(c) for c in range(32))
+
+
 @bp.route("/doc/<path:rest>")
 def doc(rest: str):
     stem, suffix = split_suffix(rest)
+    if any(ch in _NOT_IN_IRIS for ch in stem):
+        raise Problem(404, "Not found", "no IRI of this dataset has such characters.")
     return document_response(urls.iri_for_doc(stem), suffix)
 
 
@@ -55,7 +62,7 @@ def describe():
     iri = request.args.get("iri", "").strip()
     if not iri:
         raise Problem(400, "No IRI", "give the IRI to describe: /describe?iri=https://...")
-    if len(iri) > MAX_IRI or any(ch in iri for ch in " <>\"{}|\\^`\n\r\t"):
+    if len(iri) > MAX_IRI or any(ch in _NOT_IN_IRIS for ch in iri):
         raise Problem(400, "Not an IRI", "the iri parameter must be one absolute IRI.")
     return document_response(iri, None)
 
@@ -86,7 +93,8 @@ def document_response(iri: str, suffix: str | None) -> Response:
     lang = language()
     paging = request.args.get("property") or None
     after = request.args.get("after", "")
-    etag = f'W/"{current_store().data_version()}-{fmt.name}-{lang}-{hash((iri, paging, after)) & 0xFFFFFFFF:x}"'
+    asked = hashlib.sha256("\0".join((iri, lang, paging or "", after)).encode()).hexdigest()[:16]
+    etag = f'W/"{current_store().data_version()}-{fmt.name}-{asked}"'
     if etag in request.if_none_match:
         response = Response(status=304)
     else:

@@ -397,3 +397,10 @@ def test_report_comes_from_the_served_version_of_a_publication_root(tmp_path, re
         real_app.config.update(STORE_DIR=None, REPORT_PATH=tmp_path / "elsewhere.ttl")
         assert report.report_path() == tmp_path / "elsewhere.ttl"
         assert report.problems_for(PILOT) == []  # no such file: nothing to show, no error
+
+
+def test_a_path_no_iri_could_have_is_404_not_an_error(web):
+    for path in ("/doc/pilot/a%0Ab%20c.ttl", "/doc/pilot/%3Cx%3E"):
+        response = web.get(path)
+        assert response.status_code == 404, path
+    assert web.get("/describe?iri=a%0Ab").status_code == 400
