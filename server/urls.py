@@ -104,7 +104,22 @@ def describe_url(iri: str, external: bool = False) -> str:
 
 
 def local_url(iri: str, external: bool = False) -> str:
-    """Where a link to *iri* goes on this server: its document (an ontology term: its anchor)."""
+    """Where a link to *iri* goes on this server: its document (an ontology term: its anchor).
+
+    Remembered for the rest of the request: a page links the same pilot or stage many times.
+    """
+    if external:
+        return _local_url(iri, True)
+    links = g.get("_coevidence_links")
+    if links is None:
+        links = g._coevidence_links = {}
+    found = links.get(iri)
+    if found is None:
+        found = links[iri] = _local_url(iri, False)
+    return found
+
+
+def _local_url(iri: str, external: bool) -> str:
     fragment = ontology_fragment(iri)
     if fragment:
         return url_for("linkeddata.ontology", _external=external) + "#" + fragment

@@ -203,7 +203,8 @@ def run(name: str, max_rows: int = 10_000, **bindings):
         timeout=current_app.config["SPARQL_TIMEOUT_S"],
         max_rows=max_rows,
     )
-    rows = [{str(k): v for k, v in row.items()} for row in result.rows]
+    names = [(variable, str(variable)) for variable in result.variables]
+    rows = [{name: row[variable] for variable, name in names if variable in row} for row in result.rows]
     return rows, result.truncated
 
 
