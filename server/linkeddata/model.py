@@ -31,6 +31,9 @@ from coevidence.server.queries import load_query
 
 #: an incoming property with more subjects than this is shown collapsed
 COLLAPSE_OVER = 10
+#: an incoming property with more subjects than this is not listed on the page itself, only
+#: counted and linked to its pages (keyset paging sorts them all, which costs at 10,000s)
+INLINE_MAX = 200
 #: subjects per page of incoming relations (incoming_page.rq asks for one more)
 PAGE_SIZE = 50
 MAX_OUTGOING = 5_000
@@ -342,6 +345,12 @@ def build_document(iri: str, language: str, paging: str | None = None, after: st
     counts = {str(row["p"]): int(row["n"]) for row in count_rows}
     for prop, count in sorted(counts.items(), key=lambda item: (item[0] != str(RDF.type), -item[1], item[0])):
         if paging is not None and prop != paging:
+            continue
+        if paging is None and count > INLINE_MAX:
+            # too many to list on the page (sorting them is the cost): a link to their pages
+            first = urls.doc_url(iri) + ("&" if "?" in urls.doc_url(iri) else "?") + _query_string(prop, "")
+            incoming.append(Relation(prop, inverse_label(prop, language, known), definition_of(prop, language, known),
+                                     [], count, collapsed=True, next_href=first, href=urls.local_url(prop)))
             continue
         rows, _ = run("incoming_page", max_rows=PAGE_SIZE * 20, resource=resource, property=URIRef(prop),
                       after=Literal(after if prop == paging else ""))
