@@ -14,6 +14,7 @@ test client (the whole view: queries, model, template; no network). It reports m
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from datetime import datetime, timezone
@@ -60,6 +61,7 @@ def measure(pilots: int, seed: int, samples: int, workdir: Path, say) -> dict:
     from coevidence.server import create_app
     from coevidence.server.stores.oxigraph import OxigraphStore
 
+    load_before = os.getloadavg()[0]
     dataset = prepare(workdir, pilots, seed, say)
     say(f"{pilots} pilots: {dataset.triples:,} triples; loading the store")
     started = time.perf_counter()
@@ -106,7 +108,7 @@ def measure(pilots: int, seed: int, samples: int, workdir: Path, say) -> dict:
             "pilots": pilots, "triples": dataset.triples, "load": load_seconds,
             "pilot_cold": statistics.median(cold), "pilot_cold_max": max(cold),
             "pilot_warm": statistics.median(warm), "samples": len(cold),
-            "classes": rows, "extra": extra,
+            "classes": rows, "extra": extra, "load_average": (load_before, os.getloadavg()[0]),
         }
     finally:
         store.close()
@@ -121,18 +123,20 @@ def write_report(results: list[dict], output: Path, command: str) -> None:
         *machine(),
         "",
         "Each page is asked for through Flask's test client (queries, model and template; no",
-        "network) on the embedded store with two query workers. Medians, in milliseconds. A *cold*",
+        "network) on the embedded store with two query workers. Medians, in milliseconds, of wall time:",
+        "the machine's load average is given beside each size, since other work on it slows every figure. A *cold*",
         "request is the first one for that resource. Targets (issue 12): a pilot's document under",
         f"{TARGET_PILOT_MS} ms cold, any resource page under {TARGET_PAGE_MS} ms.",
         "",
         "## Pilot documents",
         "",
-        "| pilots | triples | store load (s) | pilot cold | pilot cold, slowest | pilot warm | samples |",
-        "|---:|---:|---:|---:|---:|---:|---:|",
+        "| pilots | triples | store load (s) | pilot cold | pilot cold, slowest | pilot warm | samples | machine load average (1 min, before / after) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         lines.append(f"| {r['pilots']:,} | {r['triples']:,} | {r['load']:.1f} | {_ms(r['pilot_cold']):.0f} | "
-                     f"{_ms(r['pilot_cold_max']):.0f} | {_ms(r['pilot_warm']):.0f} | {r['samples']} |")
+                     f"{_ms(r['pilot_cold_max']):.0f} | {_ms(r['pilot_warm']):.0f} | {r['samples']} | "
+                     f"{r['load_average'][0]:.1f} / {r['load_average'][1]:.1f} |")
     lines += ["", "## Every other kind of resource (first request of each sampled instance)", ""]
     sizes = [r["pilots"] for r in results]
     names = sorted({row[0] for r in results for row in r["classes"]})

@@ -35,7 +35,9 @@ def report_path() -> Path | None:
             version = versions.current(Path(store_dir))
         except versions.VersionError:
             return None
-        return version.path / "report.ttl" if version is not None else None
+        if version is None:
+            return None
+        return version.path / str(version.info.get("report") or "report.ttl")  # named in version.json
     if not (config.get("DATA_PATHS") or store_dir or config.get("ENDPOINT") or config.get("STORE")):
         return BUNDLED_REPORT
     return None
