@@ -428,3 +428,14 @@ def test_a_path_no_iri_could_have_is_404_not_an_error(web):
         response = web.get(path)
         assert response.status_code == 404, path
     assert web.get("/describe?iri=a%0Ab").status_code == 400
+
+
+def test_concept_scheme_dereferences_with_its_top_concepts(web):
+    response = web.get("/vocab/stage")
+    assert response.status_code == 303 and response.headers["Location"].endswith("/doc/vocab/stage")
+    soup = soup_of(web.get("/doc/vocab/stage"))
+    rows = {row.th.get_text(strip=True): row for row in soup.select("#outgoing tr")}
+    tops = {a["href"] for a in rows["top concept"].select("a")}
+    assert "/doc/vocab/stage/co-design" in tops
+    graph = Graph().parse(data=web.get("/doc/vocab/stage.ttl").data, format="turtle")
+    assert (URIRef(BASE + "vocab/stage"), URIRef("http://www.w3.org/2004/02/skos/core#hasTopConcept"), URIRef(BASE + "vocab/stage/co-design")) in graph
