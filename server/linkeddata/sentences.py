@@ -9,8 +9,9 @@ one, its class's template does not apply and the generic sentence is used instea
 ``rdfs:label``.
 
 To add a claim class (the ontology grows), add one entry to :data:`TEMPLATES`, keyed by the
-class's local name in the ``coe:`` namespace; a class without an entry reads with
-:data:`GENERIC`, so new classes render sensibly before anyone writes theirs.
+class's local name in the ``coe:`` namespace: one template, or a tuple of them tried in
+order (the first whose required slots all have values wins). A class without an entry
+reads with :data:`GENERIC`, so new classes render sensibly before anyone writes theirs.
 """
 
 from __future__ import annotations
@@ -19,18 +20,21 @@ import re
 from dataclasses import dataclass
 
 #: claim class (local name in coe:) -> template
-TEMPLATES: dict[str, str] = {
-    "Participation": "{participant} took part in {pilot} as {role}[ during {stage}][ (participation level: {participationLevel})].",
-    "ResourceExchange": "{provider} contributed {resourceType} to {recipient|pilot}[ during {stage}].",
-    "MethodUse": "{pilot} used {method}[ during {stage}][ ({date})].",
-    "Outcome": "{pilot} had an outcome of {outcomeType} ({direction})[, {valueScope}][, {impactLevel}][, evidence: {evidenceType}][, measured as {measure}]. {description}",
-    "Factor": "{effect} factor in {pilot}[ ({factorCategory})]: {description}",
+TEMPLATES: dict[str, str | tuple[str, ...]] = {
+    "Participation": "{participant} took part in {pilot|wholeProject} as {role}[ during {stage}][ (participation level: {participationLevel})].",
+    "ResourceExchange": (
+        "{provider} contributed {resourceType} to {recipient|pilot|wholeProject}[ during {stage}].",
+        "{resourceType} went to {recipient|pilot|wholeProject}[ during {stage}]; the sources name no giver.",
+    ),
+    "MethodUse": "{pilot|wholeProject} used {method}[ during {stage}][ ({date})][, which led to {ledTo}].",
+    "Outcome": "{pilot|wholeProject} had an outcome of {outcomeType} ({direction})[, {valueScope}][, {impactLevel}][, evidence: {evidenceType}][ ({evaluatorRelation} evaluation)][, measured as {measure}]. {description}",
+    "Factor": "{effect} factor in {pilot|wholeProject}[ ({factorCategory})][, arising from {arisesFrom}]: {description}",
     "ContextStatement": "{contextAspect}[ ({contextDimension})][, on {policyInstrument}]: {description}",
     "Finding": "About {about}: {description}[ ({measure})]",
     # classes of the ontology's version 2 (branch `evidence`), written ahead of the data
-    "Output": "{pilot|about} produced {outputType}[, measured as {measure}]: {description}",
-    "IdentifiedNeed": "{pilot|about} identified a need[ during {arisesAtStage}]: {description}",
-    "Framing": "{pilot|about} was framed by {policyInstrument}[: {description}]",
+    "Output": "{pilot|wholeProject|about} produced {outputType}[ during {stage}][, measured as {measure}]: {description}",
+    "IdentifiedNeed": "{pilot|wholeProject|about} identified a need[ during {stage|arisesAtStage}]: {description}",
+    "Framing": "{pilot|wholeProject|about} was framed by {policyInstrument}[: {description}]",
 }
 #: any claim class without a template of its own
 GENERIC = "{class} about {pilot|about|participant|provider|method|label}: {description|label}"
@@ -123,9 +127,9 @@ def sentence(claim_class: str | None, facts) -> list[Segment]:
 
 def written(claim_class: str | None, facts) -> tuple[str, list[Segment]]:
     """(which template wrote it: the class's name, ``"generic"`` or ``"last resort"``, the sentence)."""
-    for name, template in ((claim_class, TEMPLATES.get(claim_class or "")), ("generic", GENERIC), ("last resort", LAST_RESORT)):
-        if template is None:
-            continue
+    own = TEMPLATES.get(claim_class or "")
+    own = (own,) if isinstance(own, str) else own or ()
+    for name, template in (*((claim_class, t) for t in own), ("generic", GENERIC), ("last resort", LAST_RESORT)):
         try:
             return name or "generic", render(template, facts)
         except _Missing:

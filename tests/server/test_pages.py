@@ -236,6 +236,8 @@ def test_claim_sentence_carries_its_quote_and_locator(web):
      "P produced an app: A booking app."),
     ("Framing", {"pilot": [("P", None)], "policyInstrument": [("the Social Support Act", None)]}, "P was framed by the Social Support Act"),
     ("IdentifiedNeed", {"about": [("P", None)], "description": [("Transport came first.", None)]}, "P identified a need: Transport came first."),
+    ("ResourceExchange", {"wholeProject": [("CoSIE", None)], "resourceType": [("money", None)]},
+     "Money went to CoSIE; the sources name no giver."),
 ])
 def test_templates_for_the_next_ontology_version(kind, facts, expected):
     assert sentences.written(kind, facts)[0] == kind
