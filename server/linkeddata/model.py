@@ -6,9 +6,10 @@ twin and the RDF forms are all written from. It uses only the :class:`~..stores.
 interface, so it works the same on the embedded store and on a remote endpoint.
 
 Queries per document (none grows with the size of the dataset except through the resource's
-own links): outgoing statements, nested nodes (evidence, rows, measures), incoming counts
-per property (one aggregate), one page of incoming subjects per property, the claims that
-link to the resource (at most 500) and their evidence. Labels and definitions of the
+own links): its statements with its nested nodes (evidence, rows, measures) and evidence
+(``resource_statements.rq``), incoming counts per property (one aggregate), one page of
+incoming subjects per property (up to 200 of them), the claims that link to the resource
+(at most 500) with their evidence (``claims_linking.rq``). Labels and definitions of the
 ontology's terms are read once per data version.
 """
 
@@ -306,7 +307,10 @@ def build_document(iri: str, language: str, paging: str | None = None, after: st
     """
     known = terms()
     resource = URIRef(iri) if not iri.startswith("_:") else BNode(iri[2:])
-    out_rows, _ = run("resource_outgoing", max_rows=MAX_OUTGOING, resource=resource)
+    statement_rows, _ = run("resource_statements", max_rows=MAX_OUTGOING, resource=resource)
+    out_rows = [row for row in statement_rows if "p" in row and "node" not in row]
+    nested_rows = [row for row in statement_rows if "node" in row]
+    own_evidence = [row for row in statement_rows if "evidence" in row]
     count_rows, _ = run("incoming_counts", max_rows=10_000, resource=resource)
     if not out_rows and not count_rows:
         return None
@@ -336,7 +340,6 @@ def build_document(iri: str, language: str, paging: str | None = None, after: st
     outgoing.sort(key=lambda r: (r.property != str(RDF.type), r.label.lower()))
 
     # nested nodes (evidence, rows, measures): in the RDF forms
-    nested_rows, _ = run("resource_nested", max_rows=MAX_OUTGOING, resource=resource)
     for row in nested_rows:
         graph.add((row["node"], row["p"], row["o"]))
 
@@ -374,16 +377,16 @@ def build_document(iri: str, language: str, paging: str | None = None, after: st
     own_class = next((str(t) for t in by_property.get(str(RDF.type), {}) if str(t) in known.claim_classes), None)
     if own_class is not None:
         facts_rows = [{"claim": resource, "p": row["p"], "o": row["o"], **({"label": row["label"]} if "label" in row else {})} for row in out_rows]
-        evidence_rows, _ = run("claim_evidence", max_rows=1_000, resource=resource)
-        for row in evidence_rows:
+        for row in own_evidence:
             row["claim"] = resource
-        document.claim = _claims(facts_rows, evidence_rows, language, known)[0]
+        document.claim = _claims(facts_rows, own_evidence, language, known)[0]
     if paging is None:
         # every claim when at most ALL_CLAIMS things point here (a pilot, an actor), else a first few
         pointing = sum(counts.values()) + len(out_rows)
         suffix = "" if pointing <= ALL_CLAIMS else "_first"
-        claim_rows, truncated = run("claims_linking" + suffix, max_rows=MAX_CLAIM_ROWS, resource=resource)
-        evidence_rows, _ = run("claims_evidence" + suffix, max_rows=MAX_CLAIM_ROWS, resource=resource)
+        rows, truncated = run("claims_linking" + suffix, max_rows=MAX_CLAIM_ROWS, resource=resource)
+        claim_rows = [row for row in rows if "p" in row]
+        evidence_rows = [row for row in rows if "evidence" in row]
         claims = _claims(claim_rows, evidence_rows, language, known, drop_last=truncated)
         grouped: dict[str, list[Claim]] = defaultdict(list)
         for claim in claims:
