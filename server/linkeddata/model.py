@@ -40,7 +40,9 @@ PAGE_SIZE = 50
 MAX_OUTGOING = 5_000
 #: a resource that at most this many statements point to (or from) lists every claim linked
 #: to it (claims_linking.rq: at most 500); one that more point to, the first FIRST_CLAIMS
-ALL_CLAIMS = 500
+ALL_CLAIMS = 200
+#: the LIMIT of claims_linking.rq
+CLAIMS_LIMIT = 500
 FIRST_CLAIMS = 50
 MAX_CLAIM_ROWS = 20_000
 
@@ -396,7 +398,7 @@ def build_document(iri: str, language: str, paging: str | None = None, after: st
             group.sort(key=lambda c: (c.text.lower(), c.iri))
         document.claims = sorted(grouped.items(), key=lambda item: (_kind_rank(item[1][0].kind_iri), item[0]))
         shown = sum(len(c) for c in grouped.values())
-        document.claims_truncated = truncated or (suffix and shown >= FIRST_CLAIMS) or shown >= ALL_CLAIMS
+        document.claims_truncated = truncated or (suffix and shown >= FIRST_CLAIMS) or shown >= CLAIMS_LIMIT
     return document
 
 
