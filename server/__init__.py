@@ -6,6 +6,9 @@ waitress. The folders say what each part serves:
 - :mod:`.sparql`: the SPARQL 1.1 Protocol endpoint, the policy that checks every query, the
   result writers and the service description;
 - :mod:`.stores`: the stores behind every route (embedded Oxigraph workers, a remote endpoint);
+- :mod:`.linkeddata`: dereferencing (``/id/``, ``/vocab/``, ``/doc/``, ``/describe``), the
+  resource pages and their twins, ``/ontology``, VoID, the sitemap and robots.txt;
+- :mod:`.urls`: the one URL builder every route and template takes its links from;
 - :mod:`.queries`: the named ``.rq`` files the pages run, with bound values;
 - the modules at this level serve the whole app: :mod:`.settings` (declared once),
   :mod:`.errors` (every error rendered in one place), :mod:`.backend`, :mod:`.health`,
@@ -25,6 +28,7 @@ from coevidence.server.health import bp as health_bp
 from coevidence.server.home import bp as home_bp
 from coevidence.server.exports import routes as export_routes
 from coevidence.server.network import routes as network_routes
+from coevidence.server.linkeddata import bp as linkeddata_bp
 from coevidence.server.settings import resolve
 
 __all__ = ["create_app"]
@@ -54,4 +58,5 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(home_bp)
     network_routes.init_app(app)
     export_routes.init_app(app)
+    app.register_blueprint(linkeddata_bp)
     return app
