@@ -94,7 +94,10 @@ KNOWN_PROPERTIES: dict[URIRef, tuple[str, str]] = {
 INVERSE_LABELS: dict[URIRef, str] = {
     COE.partOfProject: "has part",
     COE.ledBy: "leads",
-    COE.framedBy: "frames",
+    COE.policyInstrument: "frames",
+    COE.arisesFrom: "gave rise to",
+    COE.ledTo: "came of",
+    COE.affected: "affected by",
     COE.enteredIn: "row of",
     COE.illustrates: "illustrated by",
     COE.about: "subject of",

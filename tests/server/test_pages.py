@@ -10,6 +10,8 @@ from bs4 import BeautifulSoup
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
+import coevidence
+from coevidence.data import COSIE_TTL
 from coevidence.data.catalog import REPORT_TTL
 from coevidence.ontology import COE
 from coevidence.server import create_app
@@ -32,7 +34,8 @@ KINDS = [
     "Source", "Project", "PublicService", "Place", "NationalContext",
 ]
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
-CLAIM_CLASSES = ["Participation", "ResourceExchange", "MethodUse", "Outcome", "Factor", "ContextStatement", "Finding"]
+CLAIM_CLASSES = ["Participation", "ResourceExchange", "MethodUse", "Outcome", "Factor", "ContextStatement", "Finding",
+                 "Output", "IdentifiedNeed", "Framing"]
 
 
 @pytest.fixture(scope="module")
@@ -176,7 +179,8 @@ def test_pilot_page_reads_as_a_page(web):
     assert "^^" not in soup.get_text() and '"@en' not in soup.get_text()
     assert soup.select_one('header a[href="/sparql"]') and soup.select_one('header a[href="/"]')
     footer = soup.select_one("footer").get_text(" ", strip=True)
-    assert "CC BY 4.0" in footer and "21c48948006e" in footer and "0.1.0" in footer
+    digest = next(Graph().parse(COSIE_TTL).objects(None, COE.sourceDigest))
+    assert "CC BY 4.0" in footer and str(digest)[:12] in footer and coevidence.__version__ in footer
 
 
 def test_pilot_page_lists_every_claim_about_it_as_sentences_grouped_by_kind(web, real_store):
@@ -193,7 +197,7 @@ def test_pilot_page_lists_every_claim_about_it_as_sentences_grouped_by_kind(web,
     assert headings[0].startswith("Participation") and any(h.startswith("Resource exchange") for h in headings)
     sentence = next(li for li in soup.select("#claims li.claim") if "contributed mentoring" in li.get_text())
     assert sentence.select_one(".sentence").get_text() == (
-        "Hackathon mentors contributed mentoring to Social hackathon participants during co-implementation."
+        "Hackathon mentors contributed mentoring to Teams of the Vunki mano! social hackathons during co-implementation."
     )
     assert "confidence: high" in sentence.get_text()
     assert sentence.select(".evidence a")
@@ -225,10 +229,10 @@ def test_every_claim_on_real_data_reads_with_its_own_classes_template(web, real_
 
 
 def test_claim_sentence_carries_its_quote_and_locator(web):
-    soup = soup_of(web.get("/doc/context-statement/ee-cs-co-creation-tradition"))
-    assert "path dependency" in soup.select_one("#claim blockquote").get_text()
-    soup = soup_of(web.get("/doc/context-statement/fi-cs-youth-guarantee"))
-    assert "chapter 5" in " ".join(e.get_text() for e in soup.select("#claim .evidence"))
+    soup = soup_of(web.get("/doc/context-statement/pl-cs-co-creation-tradition"))
+    assert "barely recognised" in soup.select_one("#claim blockquote").get_text()
+    soup = soup_of(web.get("/doc/finding/cosie-find-micro-meso-impact"))
+    assert "section 4.2" in " ".join(e.get_text() for e in soup.select("#claim .evidence"))
 
 
 @pytest.mark.parametrize("kind, facts, expected", [
