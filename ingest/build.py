@@ -24,6 +24,7 @@ from coevidence.ingest.readers import (
     read_sources,
 )
 from coevidence.ingest.records import IngestError, Vocabularies, parse_sources
+from coevidence.ingest.turtle import turtle_bytes
 from coevidence.ingest.validation import Triples, paused_gc
 from coevidence.ontology import bind_prefixes, vocabulary_graph
 from rdflib import BNode, Graph, URIRef
@@ -142,10 +143,18 @@ def output_format(path: Path, requested: str | None) -> str:
         raise BuildFailed(f"{path}: cannot tell the output format from the extension; use .ttl, .nt or .jsonld, or --format") from None
 
 
-def serialize(graph: Graph, fmt: str) -> bytes:
-    """Canonical bytes: the same graph always gives the same bytes, whatever the hash seed."""
+def serialize(graph: Graph | Triples, fmt: str) -> bytes:
+    """Canonical bytes: the same graph always gives the same bytes, whatever the hash seed.
+
+    Turtle is written by :func:`coevidence.ingest.turtle.turtle_bytes` (longturtle's layout,
+    in linear time) straight from the triples, without building an rdflib graph.
+    """
     if fmt == "turtle":
-        return graph.serialize(format="longturtle", encoding="utf-8")
+        if isinstance(graph, Triples):
+            return turtle_bytes(graph.list, bind_prefixes(Graph()).namespace_manager)
+        return turtle_bytes(graph.triples((None, None, None)), graph.namespace_manager)
+    if isinstance(graph, Triples):
+        graph = bind_prefixes(graph.graph())
     if fmt == "nt":
         lines = graph.serialize(format="nt", encoding="utf-8").splitlines()
         return b"".join(sorted(line + b"\n" for line in lines if line.strip()))

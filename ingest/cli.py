@@ -108,7 +108,7 @@ def build(sources: tuple[Path, ...], output: Path, fmt: str | None, store: Path 
         click.echo(f"{counts['Violation']} violation(s), {counts['Warning']} warning(s): the graph does not conform; nothing written", err=True)
         sys.exit(EXIT_INVALID)
     try:
-        write_atomically(output, serialize(built.graph, rdf_format))
+        write_atomically(output, serialize(built.triples if rdf_format == "turtle" else built.graph, rdf_format))
         if store is not None:
             # the same store the server writes and serves: the built file in its named
             # graph, with the ontology and vocabularies beside it
