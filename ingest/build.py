@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from coevidence.ingest.limits import Limits
 from coevidence.ingest.mapping import add_build, build_iri, map_records
 from coevidence.ingest.readers import (
     Origin,
@@ -52,6 +53,7 @@ class Built:
     origins: dict[URIRef, Origin] = field(default_factory=dict)
     digest: str = ""
     records: int = 0
+    notes: list[str] = field(default_factory=list)
 
     @cached_property
     def graph(self) -> Graph | None:
@@ -80,20 +82,31 @@ def _progress_bar(total: int, unit: str, desc: str):
     return tqdm(total=total, unit=unit, desc=desc, disable=not sys.stderr.isatty(), leave=False)
 
 
-def build_graph(sources: list[Path], *, vocabularies: Vocabularies | None = None) -> Built:
+def build_graph(sources: list[Path], *, vocabularies: Vocabularies | None = None, limits: Limits | None = None) -> Built:
     """Read *sources* and map them to a graph; every input error is collected, none raised.
 
-    Raises :class:`BuildFailed` only when a source cannot be opened at all.
+    *limits* (default: :meth:`Limits.from_environment`) bound what is read. Raises
+    :class:`BuildFailed` only when a source cannot be opened at all, a limit setting is not
+    a number, or memory runs out.
     """
+    try:
+        limits = limits or Limits.from_environment()
+    except ValueError as error:
+        raise BuildFailed(str(error)) from None
     try:
         files = collect_files(sources)
         with _progress_bar(len(files.files), "file", "reading") as bar:
-            read = read_sources(sources, progress=lambda _path: bar.update(1), files=files)
+            read = read_sources(sources, progress=lambda _path: bar.update(1), files=files, limits=limits)
         digest = source_digest(read.files)
     except SourceUnreadable as error:
         raise BuildFailed(str(error)) from None
     except OSError as error:
         raise BuildFailed(f"{error.filename}: cannot be read ({error.strerror})") from None
+    except MemoryError:
+        raise BuildFailed(
+            "ran out of memory while reading the sources; lower the limits (COEVIDENCE_MAX_SOURCE_BYTES, "
+            "COEVIDENCE_MAX_CELLS: see data/README.md) or split the sources"
+        ) from None
 
     errors: list[IngestError] = []
     passthrough = Graph()
@@ -108,8 +121,13 @@ def build_graph(sources: list[Path], *, vocabularies: Vocabularies | None = None
             part = to_canonical_graph(part)  # deterministic blank-node labels
         passthrough += part
     vocabularies = vocabularies or Vocabularies(vocabulary_graph())
-    with paused_gc():
-        return _parse_and_map(read, vocabularies, list(passthrough.triples((None, None, None))), errors, digest)
+    try:
+        with paused_gc():
+            built = _parse_and_map(read, vocabularies, list(passthrough.triples((None, None, None))), errors, digest)
+    except MemoryError:
+        raise BuildFailed("ran out of memory while mapping the sources to triples; split the sources or build on a larger machine") from None
+    built.notes = list(files.notes)
+    return built
 
 
 def _parse_and_map(read, vocabularies: Vocabularies, passthrough: list, errors: list[IngestError], digest: str) -> Built:

@@ -97,6 +97,8 @@ def build(sources: tuple[Path, ...], output: Path | None, fmt: str | None, store
         built: Built = build_graph(list(sources))
     except (BuildFailed, PublishFailed) as error:
         _fail(str(error))
+    for note in built.notes:
+        click.echo(f"note: {note}", err=True)
     if built.triples is None:
         for error in built.errors:
             click.echo(str(error), err=True)
