@@ -264,9 +264,19 @@ def parse_boolean(text: str) -> bool:
     return value
 
 
+#: what an IRI may not hold (RFC 3987): spaces and controls, <>"{}|\^` and a % not followed by two hex digits
+IRI_UNSAFE = re.compile(r'[\x00-\x20<>"{}|\\^`\x7f-\x9f]|%(?![0-9A-Fa-f]{2})')
+
+
 def parse_url(text: str) -> str:
     parts = urlsplit(text)
     if parts.scheme in ("http", "https") and parts.netloc and not re.search(r"\s", text):
+        bad = IRI_UNSAFE.search(text)
+        if bad:
+            shown = bad.group() if bad.group().isprintable() else f"U+{ord(bad.group()):04X}"
+            encoded = "%" + "%".join(f"{b:02X}" for b in bad.group().encode("utf-8")) if bad.group() != "%" else "%25"
+            quoted = text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
+            raise CellError(f'"{quoted}" is not a web address: "{shown}" at character {bad.start() + 1} may not appear in one (write it as {encoded})')
         return text
     if not parts.scheme and re.fullmatch(r"(www\.)?[\w-]+(\.[\w-]+)+(/\S*)?", text):
         raise CellError(f'"{text}" is not a web address (did you mean "https://{text}"?)')
@@ -274,6 +284,8 @@ def parse_url(text: str) -> str:
 
 
 def parse_id(text: str) -> str:
+    if text in (".", ".."):  # would mint .../place/.. , which clients resolve onto another IRI
+        raise CellError(f'"{text}" is not a valid id: an id must hold a letter or a digit')
     if ID_PATTERN.fullmatch(text):
         return text
     cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-")

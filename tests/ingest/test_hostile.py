@@ -182,3 +182,18 @@ def test_a_misencoded_file_is_reported_first_and_its_consequences_folded(run, so
     assert lines[0].startswith(f"{sources / 'pilots.csv'}:pilots:1: is not UTF-8 text (byte 0xff)")
     assert "references to its rows not checked" in lines[0]
     assert not any("pilot" in line and "not there" in line for line in lines[1:])
+
+
+def test_every_bad_url_of_a_file_is_reported_with_its_cell(run, sources, tmp_path):
+    edit_cell(sources, "sources", "TU-HU", "url", 'https://example.org/reports/"hu".pdf')
+    edit_cell(sources, "sources", "NEWS-1", "url", "https://news.example.org/{village}")
+    stderr = refused(run, sources, tmp_path)
+    assert f'{sources / "sources.csv"}:sources:2: column "url": "https://example.org/reports/"hu".pdf" is not a web address: """ at character 29' in stderr
+    assert f'{sources / "sources.csv"}:sources:3: column "url": "https://news.example.org/{{village}}" is not a web address: "{{" at character 26' in stderr
+    assert "validation worker" not in stderr
+
+
+@pytest.mark.parametrize("key", [".", ".."])
+def test_dot_ids_are_refused(run, sources, tmp_path, key):
+    edit_cell(sources, "places", "example-village", "id", key)
+    refused(run, sources, tmp_path, f'{sources / "places.csv"}:places:2: column "id": "{key}" is not a valid id: an id must hold a letter or a digit')
