@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sys
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -27,7 +28,7 @@ from coevidence.ingest.readers import (
 from coevidence.ingest.records import IngestError, Vocabularies, parse_sources
 from coevidence.ingest.turtle import turtle_bytes
 from coevidence.ingest.validation import Triples, paused_gc
-from coevidence.ontology import bind_prefixes, vocabulary_graph
+from coevidence.ontology import ID, bind_prefixes, vocabulary_graph
 from rdflib import BNode, Graph, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.plugins.parsers.notation3 import BadSyntax
@@ -82,10 +83,32 @@ def _progress_bar(total: int, unit: str, desc: str):
     return tqdm(total=total, unit=unit, desc=desc, disable=not sys.stderr.isatty(), leave=False)
 
 
-def build_graph(sources: list[Path], *, vocabularies: Vocabularies | None = None, limits: Limits | None = None) -> Built:
+def check_base(base: str) -> str:
+    """*base* if it can stand before the minted keys: an absolute http(s) IRI ending in / or #."""
+    from coevidence.ingest.records import IRI_UNSAFE
+
+    if not re.match(r"^https?://[^/?#]+", base) or base[-1] not in "/#" or IRI_UNSAFE.search(base):
+        raise BuildFailed(f'--base "{base}": give an absolute http:// or https:// IRI ending in "/" or "#", such as https://example.org/my-case/id/')
+    return base
+
+
+def _rebase(term, old: str, new: str):
+    return URIRef(new + term[len(old):]) if isinstance(term, URIRef) and term.startswith(old) else term
+
+
+def rebase(triples, old: str, new: str) -> list:
+    """*triples* with every IRI under *old* moved under *new* (one pass)."""
+    if old == new:
+        return list(triples)
+    return [(_rebase(s, old, new), _rebase(p, old, new), _rebase(o, old, new)) for s, p, o in triples]
+
+
+def build_graph(sources: list[Path], *, vocabularies: Vocabularies | None = None, limits: Limits | None = None, base: str = str(ID)) -> Built:
     """Read *sources* and map them to a graph; every input error is collected, none raised.
 
-    *limits* (default: :meth:`Limits.from_environment`) bound what is read. Raises
+    *limits* (default: :meth:`Limits.from_environment`) bound what is read; the IRIs the
+    build mints are under *base* (default ``https://w3id.org/coevidence/id/``; RDF files passed
+    through may use either). Raises
     :class:`BuildFailed` only when a source cannot be opened at all, a limit setting is not
     a number, or memory runs out.
     """
@@ -123,7 +146,10 @@ def build_graph(sources: list[Path], *, vocabularies: Vocabularies | None = None
     vocabularies = vocabularies or Vocabularies(vocabulary_graph())
     try:
         with paused_gc():
-            built = _parse_and_map(read, vocabularies, list(passthrough.triples((None, None, None))), errors, digest)
+            built = _parse_and_map(read, vocabularies, rebase(passthrough.triples((None, None, None)), base, str(ID)), errors, digest)
+            if base != str(ID) and built.triples is not None:
+                built.triples = Triples(dict.fromkeys(rebase(built.triples.list, str(ID), base)))
+                built.origins = {_rebase(iri, str(ID), base): origin for iri, origin in built.origins.items()}
     except MemoryError:
         raise BuildFailed("ran out of memory while mapping the sources to triples; split the sources or build on a larger machine") from None
     built.notes = list(files.notes)

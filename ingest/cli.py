@@ -14,6 +14,7 @@ from coevidence.ingest.build import (
     BuildFailed,
     Built,
     build_graph,
+    check_base,
     output_format,
     serialize,
 )
@@ -75,9 +76,10 @@ def problem_line(problem: Problem, origins: dict[URIRef, Origin]) -> str:
 @click.option("--format", "fmt", type=click.Choice(["ttl", "nt", "jsonld"]), help="The output format, when the extension does not say.")
 @click.option("--store", type=click.Path(file_okay=False, path_type=Path), help="Publish a new version (Turtle, report and Oxigraph store) into this publication root.")
 @click.option("--allow-shrink", is_flag=True, help="Publish even when the graph is much smaller than the one it replaces.")
+@click.option("--base", default="https://w3id.org/coevidence/id/", show_default=True, help="The IRI the build mints its IRIs under (<BASE>pilot/<id>...).")
 @click.option("--jobs", type=click.IntRange(min=1), default=2, show_default=True, help="Validate in this many processes, pilot by pilot.")
 @click.option("--engine", type=click.Choice(["auto", "pyshacl", "turbo"]), default="auto", show_default=True, help="The SHACL engine.")
-def build(sources: tuple[Path, ...], output: Path | None, fmt: str | None, store: Path | None, allow_shrink: bool, jobs: int, engine: str) -> None:
+def build(sources: tuple[Path, ...], output: Path | None, fmt: str | None, store: Path | None, allow_shrink: bool, base: str, jobs: int, engine: str) -> None:
     """Build a validated graph from SOURCES (workbooks, folders of CSV tables, RDF files).
 
     Every problem in the input is listed at once, one line each, as
@@ -94,7 +96,7 @@ def build(sources: tuple[Path, ...], output: Path | None, fmt: str | None, store
     try:
         rdf_format = output_format(output, fmt) if output is not None else "turtle"
         check_targets(list(sources), output, store)
-        built: Built = build_graph(list(sources))
+        built: Built = build_graph(list(sources), base=check_base(base))
     except (BuildFailed, PublishFailed) as error:
         _fail(str(error))
     for note in built.notes:

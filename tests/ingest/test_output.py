@@ -96,3 +96,26 @@ def test_broken_rdf_file_is_an_input_error(run, sources, tmp_path):
     result = run("build", sources, "-o", tmp_path / "out.ttl")
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0].startswith(f"{sources / 'extra.ttl'}: is not valid turtle: ")
+
+
+def test_base_option_mints_every_iri_under_the_given_base(run, tmp_path):
+    from rdflib import URIRef
+    from rdflib.compare import isomorphic
+
+    result = run("build", GOLDEN_SOURCES, "-o", tmp_path / "out.ttl", "--base", "https://example.org/case/id/")
+    assert result.exit_code == 0, result.stderr
+    graph = Graph().parse(tmp_path / "out.ttl")
+    terms = {t for triple in graph for t in triple if isinstance(t, URIRef)}
+    assert not [t for t in terms if t.startswith("https://w3id.org/coevidence/id/")]
+    back = Graph()
+    for triple in graph:
+        back.add(tuple(URIRef(t.replace("https://example.org/case/id/", "https://w3id.org/coevidence/id/")) if isinstance(t, URIRef) else t for t in triple))
+    assert isomorphic(back, Graph().parse(GOLDEN_SOURCES.parent / "expected.ttl"))
+    assert "(row " in result.stderr  # problems still point at their rows
+
+
+@pytest.mark.parametrize("base", ["ftp://example.org/", "https://example.org/no-slash", "https://example.org/a b/", "id/"])
+def test_a_base_that_cannot_stand_before_the_keys_is_refused(run, tmp_path, base):
+    result = run("build", GOLDEN_SOURCES, "-o", tmp_path / "out.ttl", "--base", base)
+    assert result.exit_code == 2 and "--base" in result.stderr
+    assert not (tmp_path / "out.ttl").exists()
