@@ -21,6 +21,7 @@ import difflib
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -374,7 +375,7 @@ def read_workbook(path: Path, name: str, display: str, problems: list[ReadProble
     if unfit is not None:
         problems.append(unfit)
         return []
-    unreadable = (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, IndexError, ParseError, DefusedXmlException, EOFError, zipfile.LargeZipFile)
+    unreadable = (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, IndexError, ParseError, DefusedXmlException, EOFError, zipfile.LargeZipFile, zlib.error)
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except unreadable as error:
