@@ -25,6 +25,7 @@ version, or of the bytes of the existing OUT), unless ``--allow-shrink`` is give
 from __future__ import annotations
 
 import datetime as _dt
+import glob
 import hashlib
 import json
 import os
@@ -146,6 +147,26 @@ def _write(path: Path, data: bytes) -> None:
         os.fsync(stream.fileno())
 
 
+def clean_leftovers(output: Path) -> None:
+    """Remove the temporary files a killed build left beside *output* (``.OUT.<pid>-*.tmp``
+    whose process is gone)."""
+    prefix = f".{output.name}."
+    for entry in output.parent.glob(f"{glob.escape(prefix)}*.tmp"):
+        pid = entry.name[len(prefix):].split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            entry.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def publish(
     *, turtle: bytes, output: Path | None, output_data: bytes | None, store: Path | None,
     report: str, info: dict, graph_name: str,
@@ -162,7 +183,8 @@ def publish(
     try:
         if output is not None:
             output.parent.mkdir(parents=True, exist_ok=True)
-            handle, name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
+            clean_leftovers(output)
+            handle, name = tempfile.mkstemp(prefix=f".{output.name}.{os.getpid()}-", suffix=".tmp", dir=output.parent)
             os.close(handle)
             pending = Path(name)
             _write(pending, output_data)

@@ -174,3 +174,11 @@ def test_old_versions_are_pruned_to_the_last_few(run, published):
     for _ in range(versions.KEEP + 1):
         assert run("build", GOLDEN_SOURCES, "--store", published).exit_code == 0
     assert len(versions.published(published)) == versions.KEEP
+
+
+def test_a_temporary_output_left_by_a_killed_build_is_removed_by_the_next(run, tmp_path):
+    dead = tmp_path / ".out.ttl.999999999-abcd.tmp"
+    dead.write_text("half a graph", encoding="utf-8")
+    result = run("build", GOLDEN_SOURCES, "-o", tmp_path / "out.ttl")
+    assert result.exit_code == 0, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.ttl"]
