@@ -32,6 +32,12 @@ MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name
 }
 
 
+def _shown(text: str) -> str:
+    """*text* with what a terminal would not show (controls, line breaks, lone surrogates) escaped,
+    so that one problem stays one line."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape", "backslashreplace").decode("ascii") for c in text)
+
+
 @dataclass(frozen=True, order=True)
 class IngestError:
     """One problem in the input, located as precisely as it can be."""
@@ -44,8 +50,8 @@ class IngestError:
 
     def __str__(self) -> str:
         place = ":".join(str(part) for part in (self.file, self.sheet, self.row) if part is not None and part != "")
-        column = f'column "{self.column}": ' if self.column is not None else ""
-        return f"{place}: {column}{self.message}"
+        column = f'column "{_shown(self.column)}": ' if self.column is not None else ""
+        return f"{place}: {column}{_shown(self.message)}"
 
     @classmethod
     def at(cls, origin: Origin, column: str | None, message: str) -> IngestError:
