@@ -19,6 +19,7 @@ from coevidence.ingest.build import (
     serialize,
 )
 from coevidence.ingest.readers import Origin
+from coevidence.ontology import ID
 from coevidence.shapes import Problem
 from rdflib import URIRef
 
@@ -76,7 +77,7 @@ def problem_line(problem: Problem, origins: dict[URIRef, Origin]) -> str:
 @click.option("--format", "fmt", type=click.Choice(["ttl", "nt", "jsonld"]), help="The output format, when the extension does not say.")
 @click.option("--store", type=click.Path(file_okay=False, path_type=Path), help="Publish a new version (Turtle, report and Oxigraph store) into this publication root.")
 @click.option("--allow-shrink", is_flag=True, help="Publish even when the graph is much smaller than the one it replaces.")
-@click.option("--base", default="https://w3id.org/coevidence/id/", show_default=True, help="The IRI the build mints its IRIs under (<BASE>pilot/<id>...).")
+@click.option("--base", default=str(ID), show_default=True, help="The IRI the build mints its IRIs under (<BASE>pilot/<id>...).")
 @click.option("--jobs", type=click.IntRange(min=1), default=2, show_default=True, help="Validate in this many processes, pilot by pilot.")
 @click.option("--engine", type=click.Choice(["auto", "pyshacl", "turbo"]), default="auto", show_default=True, help="The SHACL engine.")
 def build(sources: tuple[Path, ...], output: Path | None, fmt: str | None, store: Path | None, allow_shrink: bool, base: str, jobs: int, engine: str) -> None:
