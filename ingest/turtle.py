@@ -24,6 +24,7 @@ Turtle, only laid out differently from ``longturtle``.
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -35,6 +36,7 @@ from rdflib.term import Node
 Triple = tuple[Node, Node, Node]
 PREDICATE_ORDER = (RDF.type, RDFS.label)
 INDENT = "    "
+_NIL = str(RDF.nil)
 
 
 class _Names:
@@ -51,6 +53,7 @@ class _Names:
         self._serializer = LongTurtleSerializer(graph)
         self._serializer.reset()
         self._subject_or_object: dict[Node, str] = {}
+        self._by_host: dict[str, list[str]] = {}
         self._predicate: dict[Node, str] = {}
 
     @property
@@ -64,6 +67,13 @@ class _Names:
         for predicate in sorted(predicates):
             if predicate != RDF.type:
                 self._serializer.get_pname(predicate, gen_prefix=True)
+        # rdflib's compute_qname files every namespace it is asked about in a trie whose
+        # insertion scans siblings: asked about every subject's own path, it grows
+        # quadratically (the cost of longturtle). So it is asked only about IRIs it may name
+        # with a prefix (see _may_have_prefix); the others are written in full.
+        self._by_host: dict[str, list[str]] = defaultdict(list)
+        for _, namespace in self._serializer.store.namespace_manager.namespaces():
+            self._by_host[_host(str(namespace))].append(str(namespace))
 
     def term(self, node: Node) -> str:
         text = self._subject_or_object.get(node)
@@ -79,51 +89,116 @@ class _Names:
 
     def _label(self, node: Node, *, verb: bool) -> str:
         serializer = self._serializer
-        if isinstance(node, Literal):
+        if type(node) is Literal or isinstance(node, Literal):
             if node.datatype is not None:
                 serializer.get_pname(node.datatype, gen_prefix=False)  # registers xsd: as used
             return node._literal_n3(use_plain=True, qname_callback=lambda dt: serializer.get_pname(dt, False))
-        if node == RDF.nil:
+        if type(node) is not BNode and str(node) == _NIL:
             serializer.get_pname(node, gen_prefix=verb)  # longturtle registers rdf: even so
             return "()"
         if isinstance(node, BNode):
             return node.n3()
+        if not verb and not self._may_have_prefix(node):
+            return node.n3()
         return serializer.get_pname(node, gen_prefix=verb) or node.n3()
+
+    def _may_have_prefix(self, node: URIRef) -> bool:
+        """False when rdflib would surely write *node* in full.
+
+        rdflib names an IRI ``p:local`` only when a bound namespace ends where split_uri
+        splits it, or extends that split and starts the IRI. Take the longest bound namespace
+        *b* that starts the IRI: if none, or if the rest holds a ``/``, ``#`` or ``?`` (which
+        no local name holds, so the split lies beyond *b*), any such namespace would be a
+        longer bound one starting the IRI, and there is none.
+        """
+        text = str(node)
+        starts = [b for b in self._by_host.get(_host(text), ()) if text.startswith(b)]
+        if not starts:
+            return False
+        rest = text[len(max(starts, key=len)):]
+        return not ("/" in rest or "#" in rest or "?" in rest)
+
+
+def _host(iri: str) -> str:
+    """``scheme://host`` of an IRI (all of it when it has no path)."""
+    after = iri.find("//")
+    end = iri.find("/", after + 2) if after >= 0 else -1
+    return iri if end < 0 else iri[:end]
 
 
 def turtle_bytes(triples: Iterable[Triple], namespaces: NamespaceManager) -> bytes:
-    """Canonical Turtle for *triples* (duplicates written once), UTF-8 encoded."""
-    by_subject: dict[Node, dict[Node, list[Node]]] = defaultdict(lambda: defaultdict(list))
-    references: dict[Node, int] = defaultdict(int)
-    seen: set[Triple] = set()
-    for triple in triples:
-        if triple in seen:
-            continue
-        seen.add(triple)
-        s, p, o = triple
-        by_subject[s][p].append(o)
-        references[o] += 1
-    del seen
+    """Canonical Turtle for *triples* (which must be distinct, as those of a graph or of
+    :class:`~coevidence.ingest.validation.Triples` are), UTF-8 encoded.
+
+    IRIs are keyed by plain strings (an rdflib term hashes in Python, a ``str`` in C): the
+    cost per triple is a few dictionary lookups, so the time grows with the triples. The
+    cyclic garbage collector is paused meanwhile (it would walk every triple again and again).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _turtle_bytes(triples, namespaces)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _turtle_bytes(triples: Iterable[Triple], namespaces: NamespaceManager) -> bytes:
+    subjects: dict = {}  # key -> (subject term, {predicate text: [objects]})
+    predicates: dict[str, Node] = {}
+    references: dict = defaultdict(int)
+    for s, p, o in triples:
+        key = str(s) if type(s) is URIRef else s
+        entry = subjects.get(key)
+        if entry is None:
+            entry = subjects[key] = (s, {})
+        name = str(p)
+        objects = entry[1].get(name)
+        if objects is None:
+            entry[1][name] = [o]
+            if name not in predicates:
+                predicates[name] = p
+        else:
+            objects.append(o)
+        kind = type(o)
+        if kind is URIRef:
+            references[str(o)] += 1
+        elif kind is not Literal:
+            references[o] += 1
     names = _Names(namespaces)
-    names.prepare({p for properties in by_subject.values() for p in properties})
-    order = sorted(by_subject, key=lambda s: (isinstance(s, BNode), references.get(s, 0), s))
+    names.prepare(predicates.values())
+    order = sorted(subjects, key=lambda key: (type(key) is not str, references.get(key, 0), key if type(key) is str else str(key)))
+    first_names = [str(p) for p in PREDICATE_ORDER]
+    verbs = {name: names.verb(p) for name, p in predicates.items()}
+    iri_names: dict[str, str] = {}
+    term = names.term
+
+    def label(node: Node) -> str:
+        found = iri_names.get(str(node)) if type(node) is URIRef else None
+        if found is None:
+            found = term(node)
+            if type(node) is URIRef:
+                iri_names[str(node)] = found
+        return found
+
     blocks: list[str] = []
     add = blocks.append
-    term, verb = names.term, names.verb
-    for subject in order:
-        properties = by_subject[subject]
-        first = [p for p in PREDICATE_ORDER if p in properties]
-        rest = sorted(p for p in properties if p not in PREDICATE_ORDER)
+    for key in order:
+        subject, properties = subjects[key]
+        listed = [name for name in first_names if name in properties]
+        listed += sorted(name for name in properties if name not in first_names)
         lines = []
-        for predicate in first + rest:
-            objects = properties[predicate]
+        for name in listed:
+            objects = properties[name]
             if len(objects) == 1:
-                lines.append(f"{INDENT}{verb(predicate)} {term(objects[0])}")
+                single = objects[0]
+                text = iri_names.get(str(single)) if type(single) is URIRef else None
+                lines.append(f"{INDENT}{verbs[name]} {text if text is not None else label(single)}")
             else:
                 objects.sort()
-                listed = f" ,\n{INDENT}{INDENT}".join(term(o) for o in objects)
-                lines.append(f"{INDENT}{verb(predicate)}\n{INDENT}{INDENT}{listed}")
-        add(f"\n{term(subject)}\n" + " ;\n".join(lines) + " ;\n.\n")
+                items = f" ,\n{INDENT}{INDENT}".join(label(o) for o in objects)
+                lines.append(f"{INDENT}{verbs[name]}\n{INDENT}{INDENT}{items}")
+        add(f"\n{label(subject)}\n" + " ;\n".join(lines) + " ;\n.\n")
     head = "".join(f"PREFIX {prefix}: <{namespace}>\n" for prefix, namespace in names.used)
     return (head + "".join(blocks)).encode("utf-8", "replace")
 
