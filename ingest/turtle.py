@@ -112,7 +112,8 @@ class _Names:
         longer bound one starting the IRI, and there is none.
         """
         text = str(node)
-        starts = [b for b in self._by_host.get(_host(text), ()) if text.startswith(b)]
+        buckets = self._by_host
+        starts = [b for b in (*buckets.get(_host(text), ()), *buckets.get("", ())) if text.startswith(b)]
         if not starts:
             return False
         rest = text[len(max(starts, key=len)):]
@@ -120,9 +121,12 @@ class _Names:
 
 
 def _host(iri: str) -> str:
-    """``scheme://host`` of an IRI (all of it when it has no path)."""
+    """``scheme://host`` of a hierarchical IRI (all of it when it has no path); "" for others
+    (``urn:``, ``mailto:``...), whose namespaces are tried for every IRI."""
     after = iri.find("//")
-    end = iri.find("/", after + 2) if after >= 0 else -1
+    if after < 0:
+        return ""
+    end = iri.find("/", after + 2)
     return iri if end < 0 else iri[:end]
 
 

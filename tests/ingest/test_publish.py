@@ -182,3 +182,12 @@ def test_a_temporary_output_left_by_a_killed_build_is_removed_by_the_next(run, t
     result = run("build", GOLDEN_SOURCES, "-o", tmp_path / "out.ttl")
     assert result.exit_code == 0, result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.ttl"]
+
+
+def test_a_root_whose_current_link_is_broken_is_refused(run, published):
+    os.replace(published / "current", published / "kept")
+    os.symlink("versions/gone", published / "current")
+    result = run("build", GOLDEN_SOURCES, "--store", published)
+    assert result.exit_code == 2
+    assert "repair or remove the link" in result.stderr
+    assert os.readlink(published / "current") == "versions/gone"
