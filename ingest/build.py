@@ -83,6 +83,24 @@ def _progress_bar(total: int, unit: str, desc: str):
     return tqdm(total=total, unit=unit, desc=desc, disable=not sys.stderr.isatty(), leave=False)
 
 
+def _unsafe_iris(graph: Graph, most: int = 20) -> list[str]:
+    """What is wrong with the IRIs of an RDF file passed through (rdflib reads IRIs that
+    RDF forbids, such as ``<https://a.org/{x}>``, which the validation engine then refuses)."""
+    from coevidence.ingest.records import IRI_UNSAFE
+
+    seen: set[str] = set()
+    found = []
+    for triple in graph:
+        for term in triple:
+            if isinstance(term, URIRef) and term not in seen:
+                seen.add(term)
+                bad = IRI_UNSAFE.search(term)
+                if bad:
+                    shown = bad.group() if bad.group().isprintable() else f"U+{ord(bad.group()):04X}"
+                    found.append(f'the IRI <{term}> holds "{shown}", which may not appear in an IRI (write it %-encoded)')
+    return sorted(found)[:most]
+
+
 def check_base(base: str) -> str:
     """*base* if it can stand before the minted keys: an absolute http(s) IRI ending in / or #."""
     from coevidence.ingest.records import IRI_UNSAFE
@@ -139,6 +157,10 @@ def build_graph(sources: list[Path], *, vocabularies: Vocabularies | None = None
         except (BadSyntax, ParseError, SyntaxError, ValueError) as error:
             first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             errors.append(IngestError(rdf.display, None, None, None, f"is not valid {rdf.format}: {first_line}"))
+            continue
+        bad = _unsafe_iris(part)
+        if bad:
+            errors.extend(IngestError(rdf.display, None, None, None, message) for message in bad)
             continue
         if any(isinstance(term, BNode) for triple in part for term in triple):
             part = to_canonical_graph(part)  # deterministic blank-node labels

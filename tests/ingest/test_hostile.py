@@ -197,3 +197,12 @@ def test_every_bad_url_of_a_file_is_reported_with_its_cell(run, sources, tmp_pat
 def test_dot_ids_are_refused(run, sources, tmp_path, key):
     edit_cell(sources, "places", "example-village", "id", key)
     refused(run, sources, tmp_path, f'{sources / "places.csv"}:places:2: column "id": "{key}" is not a valid id: an id must hold a letter or a digit')
+
+
+def test_an_rdf_file_with_an_iri_rdf_forbids_is_an_input_error(run, sources, tmp_path):
+    (sources / "extra.ttl").write_text(
+        "<https://w3id.org/coevidence/id/pilot/hu> <http://www.w3.org/2000/01/rdf-schema#seeAlso> <https://example.org/{x}> .\n",
+        encoding="utf-8",
+    )
+    stderr = refused(run, sources, tmp_path, f'{sources / "extra.ttl"}: the IRI <https://example.org/{{x}}> holds "{{", which may not appear in an IRI')
+    assert "validation worker" not in stderr
