@@ -56,7 +56,8 @@ def test_violation_exits_1_and_lists_severity_label_iri_path_message(runner, wro
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
     assert lines[0] == (
-        f"Violation  Interserve as service provider in My Direction ({INTERSERVE})  coe:role: "
+        # the source row the graph records for the focus node (coe:enteredIn) is named
+        f"Violation  Interserve as service provider in My Direction ({INTERSERVE}) entered in cosie.xlsx:participations:12  coe:role: "
         "A participation must name the role the actor took (coe:role), from the role scheme. "
         "(value: coev:resource-type/money)"
     )
