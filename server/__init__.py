@@ -21,6 +21,7 @@ from flask import Flask
 
 from coevidence.server import backend, errors, requestlog
 from coevidence.server.sparql.endpoint import bp as sparql_bp
+from coevidence.server.sparql.second_look import warm as warm_parser
 from coevidence.server.health import bp as health_bp
 from coevidence.server.home import bp as home_bp
 from coevidence.server.settings import resolve
@@ -44,6 +45,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config["MAX_FORM_MEMORY_SIZE"] = max_body
     app.json.sort_keys = False
 
+    warm_parser()  # rdflib's parser through its first uses, before any burst (see second_look)
     errors.init_app(app)
     requestlog.init_app(app)
     backend.init_app(app)

@@ -126,6 +126,8 @@ class QueryScan:
     unverified: str | None = None  # why a query holding a risky word could not be checked further
     first_call: int | None = None  # offset of an IRI or prefixed name followed by "(" (comments skipped)
     syntax_error: str | None = None  # rdflib's parser could not read a query with nothing risky in it
+    nesting: int = 0  # the most brackets ({ }, ( ), [ ]) open at once
+    deepest: Position | None = None  # where the first bracket at that depth opens
 
     @property
     def has_dataset_clause(self) -> bool:
@@ -238,6 +240,7 @@ def _merge(first: QueryScan, second: QueryScan) -> QueryScan:
         first.unverified or second.unverified,
         first.first_call if first.first_call is not None else second.first_call,
         first.syntax_error or second.syntax_error,
+        *max((first.nesting, first.deepest), (second.nesting, second.deepest), key=lambda pair: pair[0]),
     )
 
 
@@ -251,6 +254,8 @@ def _scan_tokens(text: str, tokens: list[tuple[str, str, int]]) -> QueryScan:
     base: str | None = None
     depth = 0  # braces open
     limit: int | None = None
+    open_brackets = nesting = 0
+    deepest: int | None = None
     first_call = next(
         (
             token[2]
@@ -304,6 +309,12 @@ def _scan_tokens(text: str, tokens: list[tuple[str, str, int]]) -> QueryScan:
             vendor.append(Keyword(value, at(start)))
         elif kind == "other":
             depth += {"{": 1, "}": -1}.get(value, 0)
+            if value in "({[":
+                open_brackets += 1
+                if open_brackets > nesting:
+                    nesting, deepest = open_brackets, start
+            elif value in ")}]":
+                open_brackets = max(0, open_brackets - 1)
         if (
             kind == "word"
             and depth == 0
@@ -315,7 +326,10 @@ def _scan_tokens(text: str, tokens: list[tuple[str, str, int]]) -> QueryScan:
         ):
             limit = int(tokens[i + 1][1])
         i += 1
-    return QueryScan(form, tuple(forbidden), tuple(dataset), tuple(vendor), limit, None, first_call)
+    return QueryScan(
+        form, tuple(forbidden), tuple(dataset), tuple(vendor), limit, None, first_call,
+        nesting=nesting, deepest=None if deepest is None else at(deepest),
+    )
 
 
 def _resolve(iri: str, base: str | None) -> str | None:

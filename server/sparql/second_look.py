@@ -13,11 +13,21 @@ cannot parse is marked ``unverified``, and the policy refuses it.
 
 Most queries hold none of this and never pay for the parse (1 to 35 ms); the others pay it
 once, since :func:`.scan.scan_query` caches its results.
+
+rdflib's SPARQL grammar is one pyparsing object per process, and pyparsing 3 learns the
+arity of each parse action on its first call, by trial and error on shared state: two threads
+making a first call at once leave it wrong for good (every later parse then fails with
+"<lambda>() missing 1 required positional argument" or "Expected SelectQuery"). So
+:func:`parse` lets one thread at a time into rdflib (parsing is pure Python and holds the
+GIL anyway, so this costs no throughput), and :func:`warm` parses once when the app is
+created, so the first visitors do not pay for the grammar's first use.
 """
 
 from __future__ import annotations
 
 import re
+import sys
+import threading
 from dataclasses import replace
 
 from coevidence.server.sparql.scan import ESCAPE, Keyword, QueryScan, decode_escapes, is_vendor_function, positions
@@ -52,6 +62,66 @@ ALLOWED_FUNCTIONS = frozenset(
         "unsignedShort", "unsignedByte",
     )
 )
+
+
+#: one thread at a time in rdflib's parser (module docstring); process-wide, since the
+#: grammar it guards is
+_RDFLIB_LOCK = threading.Lock()
+_warmed = False
+#: Python frames rdflib's parser needs: about 60 per level of brackets inside one another
+#: (measured: 50 nested braces overflow the default limit of 1000), above a base
+FRAMES_BASE = 1000
+FRAMES_PER_LEVEL = 60
+#: queries that take most of rdflib's parse actions through their first call
+WARM_UP_QUERIES = (
+    """PREFIX ex: <http://example.org/> BASE <http://example.org/base/>
+    SELECT DISTINCT ?s (COUNT(DISTINCT ?o) AS ?n) (SAMPLE(?l) AS ?any) (GROUP_CONCAT(?l; SEPARATOR=", ") AS ?all)
+    WHERE {
+      ?s a ex:C ; ex:p/ex:q* ?o ; ^ex:r|ex:t ?x ; ex:list (1 2.5 -3e2 "a"@en 'b'^^ex:d true) .
+      [ ex:p ?b ] ex:q """ + '"""long"""' + """ .
+      OPTIONAL { ?s ex:label ?l FILTER(LANG(?l) = "en" || !BOUND(?l) && STRSTARTS(STR(?l), 'x')) }
+      { ?s ex:p ?o } UNION { GRAPH ?g { ?s ?p ?o } } MINUS { ?s ex:q ?o }
+      FILTER NOT EXISTS { ?s ex:gone true } FILTER(?o IN (1, 2) && ?x NOT IN (<http://x/>))
+      BIND(IF(?o > 1, xsd:integer(?o) * 2 + 1, COALESCE(?x, 0) / 3) AS ?y)
+      VALUES (?v ?w) { (1 UNDEF) (ex:a "b") }
+      { SELECT ?s WHERE { ?s ?p ?o } LIMIT 1 }
+      FILTER(REGEX(?l, "^a", "i") && YEAR(NOW()) > 2000 && ?s != ex:b && ?o <= 3 && ?o >= -1)
+    }
+    GROUP BY ?s HAVING (COUNT(?o) > 0) ORDER BY DESC(?n) ASC(?s) ?any LIMIT 10 OFFSET 1""",
+    "PREFIX ex: <http://example.org/> CONSTRUCT { ?s ex:p _:b } WHERE { ?s ?p ?o }",
+    "CONSTRUCT WHERE { ?s ?p ?o }",
+    "ASK FROM <http://g/> FROM NAMED <http://h/> { ?s ?p ?o }",
+    "DESCRIBE ?s <http://x/> WHERE { ?s ?p ?o }",
+)
+
+
+def parse(text: str, nesting: int = 0):
+    """rdflib's parse tree of *text*, and the IRIs of the functions it calls; one thread at a
+    time (module docstring). *nesting*, the depth of brackets the scan found, raises Python's
+    recursion limit for the parse as far as rdflib needs (the scan caps it)."""
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    with _RDFLIB_LOCK:
+        limit = sys.getrecursionlimit()
+        needed = FRAMES_BASE + FRAMES_PER_LEVEL * nesting
+        if needed > limit:
+            sys.setrecursionlimit(needed)
+        try:
+            tree = parseQuery(text)
+            return tree, _called_functions(tree)
+        finally:
+            if needed > limit:
+                sys.setrecursionlimit(limit)
+
+
+def warm() -> None:
+    """Take rdflib's parser through its first uses, once per process (module docstring)."""
+    global _warmed
+    if _warmed:
+        return
+    for query in WARM_UP_QUERIES:
+        parse("PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>\n" + query)
+    _warmed = True
 
 
 def _parse_tree_findings(tree) -> tuple[set[str], set[str]]:
@@ -126,13 +196,11 @@ def second_look(text: str, scan: QueryScan, always: bool = False) -> QueryScan:
     if match is None:
         return scan
     from pyparsing import ParseBaseException
-    from rdflib.plugins.sparql.parser import parseQuery
 
     where = positions(text)(min(match.start(), len(text) - 1))
     what = match.group().upper() if RISKY_WORDS.fullmatch(match.group()) else match.group().rstrip("( \t\r\n")
     try:
-        tree = parseQuery(text)
-        functions = _called_functions(tree)
+        tree, functions = parse(text, scan.nesting)
     except ParseBaseException as error:
         if not risky:  # nothing to hide: most likely the query is simply malformed
             return replace(scan, syntax_error=f"the query does not parse: {error}")
