@@ -27,6 +27,7 @@ from coevidence.server.stores import (
     QueryRejected,
     QuerySyntaxError,
     QueryTimeout,
+    QueryTooComplex,
     StoreError,
     StoreUnavailable,
 )
@@ -38,6 +39,7 @@ STORE_ERRORS: dict[type[StoreError], tuple[int, str]] = {
     QuerySyntaxError: (400, "Query syntax error"),
     QueryFailed: (400, "Query failed"),
     QueryRejected: (403, "Query refused"),
+    QueryTooComplex: (400, "Query too deeply nested"),
     QueryTimeout: (503, "Query timed out"),
     StoreUnavailable: (503, "Store unavailable"),
     StoreError: (500, "Store error"),

@@ -163,7 +163,8 @@ def sparql() -> Response:
     store = current_store()
     # a store that can reach the network gets every query read by the second look too
     scan = scan_query(req.query, thorough=not getattr(store, "network_cut", False))
-    policy.check(scan, dataset_info().names, req.default_graph_uris, req.named_graph_uris)
+    policy.check(scan, dataset_info().names, req.default_graph_uris, req.named_graph_uris,
+                 max_nesting=current_app.config["MAX_NESTING"])
     kind = KIND_OF_FORM.get(scan.form or "")
     result_format = negotiate(kind, req.format_name, request.accept_mimetypes) if kind else None
     version = store.data_version()

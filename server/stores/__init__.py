@@ -38,6 +38,11 @@ class QueryRejected(StoreError):
     """The query parses but is refused by policy (SERVICE, LOAD, updates, remote FROM...)."""
 
 
+class QueryTooComplex(StoreError):
+    """The query nests brackets or operators deeper than the endpoint accepts (MAX_NESTING):
+    engines' recursive parsers would overflow their stack on it."""
+
+
 class QueryTimeout(StoreError):
     """The query ran past its time limit and was stopped."""
 
