@@ -16,7 +16,7 @@ import json
 from collections.abc import Callable, Sequence
 from xml.sax.saxutils import escape, quoteattr
 
-from coevidence.server.terms import BNODE, IRI, LANG, STRING, TYPED
+from coevidence.server.terms import BNODE, IRI, LANG, STRING, TRIPLE_TERM_REFUSED, TYPED
 
 JSON = "application/sparql-results+json"
 XML = "application/sparql-results+xml"
@@ -28,7 +28,7 @@ Rows = Sequence[Sequence[tuple | None]]  # one tuple of terms per solution, in v
 
 
 def _unsupported(term: tuple) -> str:
-    raise ValueError("an RDF 1.2 triple term cannot be written in SPARQL 1.1 results")
+    raise ValueError(TRIPLE_TERM_REFUSED)
 
 
 def _cached(format_term: Callable[[tuple], str]) -> Callable[[tuple], str]:
@@ -142,6 +142,8 @@ def ntriples_term(term: tuple) -> str:
         return f"<{term[1]}>"
     if kind == BNODE:
         return f"_:{term[1]}"
+    if kind not in (STRING, LANG, TYPED):
+        return _unsupported(term)
     text = '"' + term[1].translate(_NT_ESCAPES) + '"'
     if kind == STRING:
         return text

@@ -33,7 +33,7 @@ import pyoxigraph as ox
 from coevidence.ontology import PREFIXES
 from coevidence.server.sparql.scan import scan_query
 from coevidence.server.stores.isolation import cut_network
-from coevidence.server.terms import from_oxigraph, to_oxigraph
+from coevidence.server.terms import TRIPLE_TERM_REFUSED, from_oxigraph, to_oxigraph
 from coevidence.server.sparql.writers import GRAPH_FORMATS, JSON, SOLUTION_WRITERS
 
 #: in SPARQL JSON written by pyoxigraph, this byte string can only be a triple term's type
@@ -84,7 +84,7 @@ def _native_json(result: ox.QuerySolutions, max_rows: int) -> tuple | None:
         return None
     body = b"".join(buffer.parts)
     if _TRIPLE_TERM_JSON in body:  # as the row-by-row writers do
-        raise ValueError("an RDF 1.2 triple term cannot be written in SPARQL 1.1 results")
+        raise ValueError(TRIPLE_TERM_REFUSED)
     data = orjson.loads(body)
     bindings = data["results"]["bindings"]
     if len(bindings) <= max_rows:
@@ -128,6 +128,8 @@ def _answer(result, max_rows: int, accept: tuple[str, ...]) -> tuple:
                 return ("encoded", "bindings", names, None, media_type, body, len(rows), truncated)
         return ("bindings", names, rows, truncated)
     triples, truncated = _triples(result, max_rows)
+    if any(type(t.subject) is ox.Triple or type(t.object) is ox.Triple for t in triples):
+        raise ValueError(TRIPLE_TERM_REFUSED)  # as for solutions: no format here holds one
     for media_type in accept:
         if media_type in GRAPH_FORMATS:
             rdf_format = getattr(ox.RdfFormat, GRAPH_FORMATS[media_type])
