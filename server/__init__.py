@@ -8,8 +8,9 @@ waitress. The folders say what each part serves:
 - :mod:`.stores`: the stores behind every route (embedded Oxigraph workers, a remote endpoint);
 - :mod:`.queries`: the named ``.rq`` files the pages run, with bound values;
 - the modules at this level serve the whole app: :mod:`.settings` (declared once),
-  :mod:`.errors` (every error rendered in one place), :mod:`.backend`, :mod:`.health`,
-  :mod:`.requestlog`, :mod:`.home`.
+  :mod:`.errors` (every error rendered in one place), :mod:`.headers` (security headers and
+  CORS on every response), :mod:`.wsgi` (waitress, with its own errors in the same shape),
+  :mod:`.backend`, :mod:`.health`, :mod:`.requestlog`, :mod:`.home`.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 
 from flask import Flask
 
-from coevidence.server import backend, errors, requestlog
+from coevidence.server import backend, errors, headers, requestlog
 from coevidence.server.sparql.endpoint import bp as sparql_bp
 from coevidence.server.sparql.second_look import warm as warm_parser
 from coevidence.server.health import bp as health_bp
@@ -48,6 +49,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     warm_parser()  # rdflib's parser through its first uses, before any burst (see second_look)
     errors.init_app(app)
     requestlog.init_app(app)
+    headers.init_app(app)
     backend.init_app(app)
     app.register_blueprint(sparql_bp)
     app.register_blueprint(health_bp)

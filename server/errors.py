@@ -28,6 +28,7 @@ from coevidence.server.stores import (
     QuerySyntaxError,
     QueryTimeout,
     QueryTooComplex,
+    ResultNotWritable,
     StoreError,
     StoreUnavailable,
 )
@@ -40,6 +41,7 @@ STORE_ERRORS: dict[type[StoreError], tuple[int, str]] = {
     QueryFailed: (400, "Query failed"),
     QueryRejected: (403, "Query refused"),
     QueryTooComplex: (400, "Query too deeply nested"),
+    ResultNotWritable: (406, "Not acceptable"),
     QueryTimeout: (503, "Query timed out"),
     StoreUnavailable: (503, "Store unavailable"),
     StoreError: (500, "Store error"),

@@ -58,7 +58,6 @@ def download(name: str):
         raise Problem(404, "Not found", f"/data/{name} is not a file of this dataset; see / for the downloads.")
     path, _ = DOWNLOADS[name]
     response = send_file(path, mimetype="text/turtle", conditional=True, etag=True, max_age=3600)
-    response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from urllib.parse import unquote_to_bytes
 
 from flask import Blueprint, Response, current_app, g, render_template, request, url_for
 from rdflib import BNode, URIRef
@@ -38,8 +39,6 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 QUERY_TYPE = "application/sparql-query"
 UPDATE_TYPE = "application/sparql-update"
 KIND_OF_FORM = {"SELECT": "bindings", "ASK": "boolean", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
-#: headers a cross-origin script may read
-EXPOSED_HEADERS = "ETag, X-Result-Rows, X-Result-Truncated, X-Max-Rows, Server-Timing"
 EXAMPLE_QUERY = """SELECT ?class (COUNT(?thing) AS ?things)
 WHERE { ?thing a ?class }
 GROUP BY ?class
@@ -59,13 +58,51 @@ class ProtocolRequest:
     format_name: str | None
 
 
+def _check_utf8(encoded: bytes, where: str) -> None:
+    """Refuse percent-encoded parameters (``a=b&c=d``) that are not UTF-8 once decoded,
+    naming the first such parameter: werkzeug would keep the bytes percent-encoded, or
+    replace them with U+FFFD, and so run another query than the one sent."""
+    for part in encoded.split(b"&"):
+        name, _, value = part.partition(b"=")
+        for text in (name, value):
+            raw = unquote_to_bytes(text.replace(b"+", b" "))
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                shown = unquote_to_bytes(name.replace(b"+", b" ")).decode("utf-8", "backslashreplace")
+                raise Problem(
+                    400, "Bad request",
+                    f"the {where} parameter {shown!r} is not valid UTF-8 once percent-decoded "
+                    f"(byte {error.start + 1}{' of its name' if text is name else ''}, 0x{raw[error.start]:02X}): "
+                    "encode the text as UTF-8 before percent-encoding it.",
+                ) from None
+
+
+def _check_multipart_utf8() -> None:
+    """multipart/form-data: werkzeug replaces bytes that are not UTF-8 with U+FFFD; a field
+    holding U+FFFD in a body that is not UTF-8 was such a field."""
+    body = request.get_data(cache=True)  # before the form is parsed, which then reads this copy
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        form = request.form
+        broken = [name for name, value in form.items(multi=True) if "\ufffd" in value or "\ufffd" in name]
+        what = f"the form field {broken[0]!r} is" if broken else "the form is"
+        raise Problem(400, "Bad request", f"{what} not valid UTF-8: send the form's text as UTF-8.") from None
+
+
 def _read_params() -> tuple[MultiDict, str | None]:
     """All parameters of the request, and the query if the body is the query itself."""
+    _check_utf8(request.query_string, "URL")
     params = MultiDict(request.args)
     if request.method != "POST":
         return params, None
     mimetype = request.mimetype
+    if mimetype == FORM_TYPES[0]:
+        _check_utf8(request.get_data(cache=True), "form")
     if mimetype in FORM_TYPES:
+        if mimetype == FORM_TYPES[1]:
+            _check_multipart_utf8()
         for key, value in request.form.items(multi=True):
             params.add(key, value)
         return params, None
@@ -268,16 +305,3 @@ def is_iri(value) -> bool:
 @bp.app_template_test("bnode")
 def is_bnode(value) -> bool:
     return isinstance(value, BNode)
-
-
-@bp.after_request
-def allow_cross_origin_reads(response: Response) -> Response:
-    """CORS: any origin may query (read-only); preflight answered for GET and POST."""
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
-    response.headers["Timing-Allow-Origin"] = "*"
-    if request.method == "OPTIONS":
-        response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-        response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type, If-None-Match"
-        response.headers["Access-Control-Max-Age"] = "86400"
-    return response

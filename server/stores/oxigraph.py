@@ -46,6 +46,7 @@ from coevidence.server.stores import (
     QueryFailed,
     QueryResult,
     QuerySyntaxError,
+    ResultNotWritable,
     QueryTimeout,
     StoreUnavailable,
 )
@@ -493,6 +494,8 @@ class OxigraphStore:
             raise QuerySyntaxError(_syntax_message(response[1]))
         if kind == "invalid":
             raise QueryFailed(response[1])
+        if kind == "unwritable":
+            raise ResultNotWritable(response[1])
         raise StoreUnavailable(f"the query failed in the store: {response[1]}")
 
     def data_version(self) -> str:
