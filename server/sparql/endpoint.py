@@ -25,13 +25,13 @@ from rdflib import BNode, URIRef
 from werkzeug.datastructures import MultiDict
 
 from coevidence.ontology import PREFIXES
-from coevidence.server.sparql import policy
+from coevidence.server.sparql import policy, second_look
 from coevidence.server.backend import current_store, dataset_info, query_slot, store_writes
 from coevidence.server.sparql.description import service_description
 from coevidence.server.errors import Problem
 from coevidence.server.sparql.results import HTML, Format, formats_for, negotiate
 from coevidence.server.sparql.scan import scan_query
-from coevidence.server.stores import QueryResult
+from coevidence.server.stores import QueryResult, QuerySyntaxError
 
 bp = Blueprint("sparql", __name__)
 
@@ -154,6 +154,7 @@ def read_request() -> ProtocolRequest:
     if len(queries) > 1:
         raise Problem(400, "Bad request", f"the request holds {len(queries)} queries; send exactly one.")
     query = queries[0] if queries else None
+    g.sparql_query = query  # the error page gives it back to the visitor (errors.render)
     if query is not None:
         size = len(query.encode("utf-8"))
         if size > current_app.config["MAX_QUERY_BYTES"]:
@@ -203,7 +204,16 @@ def sparql() -> Response:
     policy.check(scan, dataset_info().names, req.default_graph_uris, req.named_graph_uris,
                  max_nesting=current_app.config["MAX_NESTING"])
     kind = KIND_OF_FORM.get(scan.form or "")
-    result_format = negotiate(kind, req.format_name, request.accept_mimetypes) if kind else None
+    try:
+        result_format = negotiate(kind, req.format_name, request.accept_mimetypes) if kind else None
+    except Problem as problem:
+        # a query that does not parse is answered as a syntax error, whatever the client
+        # accepts (the error itself comes as text/plain, HTML or JSON: errors.render)
+        if problem.status == 406:
+            error = second_look.syntax_error(req.query, scan.nesting)
+            if error is not None:
+                raise QuerySyntaxError(error) from None
+        raise
     version = store.data_version()
     if result_format is not None:
         not_modified = _not_modified(_etag(version, req, result_format))

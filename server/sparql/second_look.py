@@ -119,6 +119,22 @@ def parse(text: str, nesting: int = 0):
                 sys.setrecursionlimit(limit)
 
 
+def syntax_error(text: str, nesting: int = 0) -> str | None:
+    """rdflib's verdict on *text*, explained (:mod:`.syntax`), or None when it parses (or when
+    rdflib fails for another reason, which says nothing of the syntax)."""
+    from pyparsing import ParseBaseException
+
+    from coevidence.server.sparql.syntax import explain_rdflib
+
+    try:
+        parse(text, nesting)
+    except ParseBaseException as error:
+        return explain_rdflib(text, error)
+    except Exception:  # rdflib raises other errors on some inputs (unknown prefix...)
+        return None
+    return None
+
+
 def warm() -> None:
     """Take rdflib's parser through its first uses, once per process (module docstring)."""
     global _warmed
@@ -208,9 +224,16 @@ def second_look(text: str, scan: QueryScan, always: bool = False) -> QueryScan:
         tree, functions = parse(text, scan.nesting)
     except ParseBaseException as error:
         if not risky:  # nothing to hide: most likely the query is simply malformed
-            return replace(scan, syntax_error=f"the query does not parse: {error}")
+            from coevidence.server.sparql.syntax import explain_rdflib
+
+            return replace(scan, syntax_error=explain_rdflib(text, error))
         return replace(scan, unverified=f"{what} ({where}) could not be checked: {error}")
     except Exception as error:  # rdflib raises other errors on some inputs (unknown prefix...)
+        from coevidence.server.sparql.syntax import certain_mistake
+
+        mistake = None if risky else certain_mistake(text)
+        if mistake is not None:  # an undeclared prefix...: a plain syntax error
+            return replace(scan, syntax_error=mistake)
         return replace(scan, unverified=f"{what} ({where}) could not be checked: {error}")
     names, terms = _parse_tree_findings(tree)
     forbidden = tuple(Keyword(word, where) for word, rule in (("SERVICE", "ServiceGraphPattern"),) if rule in names)
