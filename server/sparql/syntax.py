@@ -31,12 +31,12 @@ MOST_EXPECTED = 8
 _ORACLE_POSITION = re.compile(r"^error at (\d+):(\d+): (?:expected )?", re.IGNORECASE)
 _QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
 _CLASS = re.compile(r"\[(?:[^\[\]']|'(?:[^'\\]|\\.)*')*\]")
-_WORD = re.compile(r"\b[A-Za-z][A-Za-z_]*\b")
+_LINE_END = re.compile(r"\r\n|\n|\r")
 
 
 def snippet(text: str, line: int, column: int) -> str:
     """The query's *line*, with a caret under *column* (both 1-based), cut around it if long."""
-    lines = text.splitlines() or [""]
+    lines = _LINE_END.split(text)  # the line ends positions() counts, not str.splitlines()
     line = min(max(line, 1), len(lines))
     content = lines[line - 1]
     column = min(max(column, 1), len(content) + 1)
@@ -160,8 +160,8 @@ def explain(text: str, line: int | None, column: int | None, expected: Iterable[
     if line is None or column is None:
         where = positions(text)(len(text))
         line, column = where.line, where.column
-    lines = text.splitlines(keepends=True)
-    offset = sum(len(part) for part in lines[: line - 1]) + column - 1
+    starts = [0] + [match.end() for match in _LINE_END.finditer(text)]
+    offset = starts[min(max(line, 1), len(starts)) - 1] + column - 1
     sentence = _found(text, offset)
     words = _expectations(expected)
     if words:
