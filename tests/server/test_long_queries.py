@@ -165,3 +165,22 @@ def test_live_server_refuses_deep_nesting_and_keeps_its_workers(live_server):
         assert response.json()["error"]["title"] == "Query too deeply nested"
     assert requests.get(live_server.url, params={"query": "ASK {}"}, timeout=60).status_code == 200
     assert live_server.wait_for_workers(2)["workers"] == before["workers"]
+
+
+def test_live_server_answers_a_90_kb_query_in_the_url_and_health_meanwhile(live_server):
+    import threading
+
+    query = "ASK {}\n#" + "a" * 90_000
+    health: list[int] = []
+
+    def poll() -> None:
+        for _ in range(5):
+            health.append(requests.get(live_server.base + "/health", timeout=20).status_code)
+
+    poller = threading.Thread(target=poll)
+    poller.start()
+    # a hang guard, not a timing: before, this one request held the web process for a minute
+    response = requests.get(live_server.url, params={"query": query}, timeout=20)
+    poller.join()
+    assert response.status_code == 200 and response.json()["boolean"] is True
+    assert health == [200] * 5
