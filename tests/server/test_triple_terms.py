@@ -32,3 +32,14 @@ def test_every_solution_writer_refuses_a_triple_term_with_the_same_error(write):
     term = (TRIPLE, (IRI, "http://a"), (IRI, "http://b"), (IRI, "http://c"))
     with pytest.raises(ValueError, match="triple term"):
         write(["t"], [(term,)])
+
+
+def test_a_remote_store_answering_a_triple_term_gets_the_same_refusal():
+    from coevidence.server.stores import QueryFailed
+    from coevidence.server.stores.remote import canonical_json
+
+    triple = {"type": "triple", "value": {"subject": {"type": "uri", "value": "http://a"},
+                                          "predicate": {"type": "uri", "value": "http://b"},
+                                          "object": {"type": "uri", "value": "http://c"}}}
+    with pytest.raises(QueryFailed, match="triple term"):
+        canonical_json(["t"], [{"t": triple}])
