@@ -48,6 +48,22 @@ def _log(response: Response) -> Response:
     return response
 
 
+class _LiteralConversionNoise(logging.Filter):
+    """rdflib logs a warning, with a traceback, for every literal whose lexical form does not
+    convert to a Python value (a 100,000-digit integer, ``"x"^^xsd:date``...). Here such
+    literals come from visitors' queries and results, which are served as written: the
+    warnings would let any visitor fill the log, so they are dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Failed to convert Literal lexical form")
+
+
+_NOISE = _LiteralConversionNoise()
+
+
 def init_app(app: Flask) -> None:
     app.before_request(_start)
     app.after_request(_log)
+    rdflib_terms = logging.getLogger("rdflib.term")
+    if _NOISE not in rdflib_terms.filters:
+        rdflib_terms.addFilter(_NOISE)
