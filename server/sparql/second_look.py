@@ -21,6 +21,12 @@ making a first call at once leave it wrong for good (every later parse then fail
 :func:`parse` lets one thread at a time into rdflib (parsing is pure Python and holds the
 GIL anyway, so this costs no throughput), and :func:`warm` parses once when the app is
 created, so the first visitors do not pay for the grammar's first use.
+
+rdflib's parser recurses about 60 Python frames per level of nesting, so the default limit of
+1000 frames stops it at about 30 nested parentheses; :func:`parse` raises Python's recursion
+limit while it holds the lock, as far as the query's nesting needs (the scan caps nesting at
+:data:`.scan.NESTING_CEILING`, so at most about 16,000 frames; Python 3.11 keeps pure-Python
+frames off the C stack, and 400 levels parse in an 8 MB thread stack).
 """
 
 from __future__ import annotations
@@ -220,6 +226,8 @@ def second_look(text: str, scan: QueryScan, always: bool = False) -> QueryScan:
 
     where = positions(text)(min(match.start(), len(text) - 1))
     what = match.group().upper() if RISKY_WORDS.fullmatch(match.group()) else match.group().rstrip("( \t\r\n")
+    if len(what) > 40:  # a word may be the whole 100 KB query: the message names its start
+        what = what[:40] + "…"
     try:
         tree, functions = parse(text, scan.nesting)
     except ParseBaseException as error:
