@@ -62,7 +62,6 @@ def download(name: str):
         return void_response()
     path, _ = DOWNLOADS[name]
     response = send_file(path, mimetype="text/turtle", conditional=True, etag=True, max_age=3600)
-    response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 
 

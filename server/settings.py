@@ -45,6 +45,15 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
+def _nesting(text: str) -> int:
+    from coevidence.server.sparql.scan import NESTING_CEILING
+
+    value = _positive_int(text)
+    if value > NESTING_CEILING:
+        raise ValueError(f"must be a whole number from 1 to {NESTING_CEILING}")
+    return value
+
+
 def _paths(text: str) -> tuple[Path, ...]:
     return tuple(Path(part) for part in text.split(os.pathsep) if part)
 
@@ -86,6 +95,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "MAX_QUERY_BYTES", 100_000, _positive_int,
         "Largest query accepted, in bytes of UTF-8; a larger one is answered 413.",
+    ),
+    Setting(
+        "MAX_NESTING", 100, _nesting,
+        "Deepest nesting a query may have: brackets (`{ }`, `( )`, `[ ]`) inside one another, "
+        "plus runs of operators (`!!x`) and one level per 10 operators of one chain (`1+1+...`). "
+        "A deeper query is answered 400 before any parser reads it. At most 250.",
     ),
     Setting(
         "WORKERS", 2, _positive_int,

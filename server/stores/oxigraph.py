@@ -41,11 +41,13 @@ from coevidence.ontology import ONTOLOGY_FILE, VOCABULARIES_FILE
 from coevidence.server.namespaces import GRAPH
 from coevidence.server.sparql.policy import check_keywords, check_verifiable
 from coevidence.server.sparql.scan import scan_query
+from coevidence.server.sparql.syntax import explain_oxigraph
 from coevidence.server.stores import (
     DataFileError,
     QueryFailed,
     QueryResult,
     QuerySyntaxError,
+    ResultNotWritable,
     QueryTimeout,
     StoreUnavailable,
 )
@@ -375,12 +377,6 @@ class WorkerPool:
 # The store
 # ---------------------------------------------------------------------------
 
-_SYNTAX_POSITION = re.compile(r"^error at (\d+):(\d+): ", re.IGNORECASE)
-
-
-def _syntax_message(message: str) -> str:
-    """pyoxigraph's 'error at 3:13: expected ...' as 'line 3, column 13: expected ...'."""
-    return _SYNTAX_POSITION.sub(lambda m: f"line {m.group(1)}, column {m.group(2)}: ", message)
 
 
 class OxigraphStore:
@@ -463,6 +459,8 @@ class OxigraphStore:
                 size=size,
                 engine_seconds=seconds,
             )
+        if kind == "syntax":  # pyoxigraph's 'error at 3:13: expected ...', in words
+            raise QuerySyntaxError(explain_oxigraph(sparql, response[1]))
         try:
             result = self._result(response)
         except ValueError as error:  # a triple term, which rdflib cannot hold
@@ -495,10 +493,10 @@ class OxigraphStore:
             for s, p, o in triples:
                 graph.add((term(s), term(p), term(o)))
             return QueryResult("graph", graph=graph, truncated=truncated)
-        if kind == "syntax":
-            raise QuerySyntaxError(_syntax_message(response[1]))
         if kind == "invalid":
             raise QueryFailed(response[1])
+        if kind == "unwritable":
+            raise ResultNotWritable(response[1])
         raise StoreUnavailable(f"the query failed in the store: {response[1]}")
 
     def data_version(self) -> str:
