@@ -82,6 +82,9 @@ class QueryResult:
     encoded: dict[str, bytes] = field(default_factory=dict)
     size: int | None = None
     engine_seconds: float | None = None
+    #: the data version the query ran on, when the store knows it (the embedded store moves
+    #: to a new version while serving: this, not data_version() asked before, names the data)
+    data_version: str | None = None
 
     def __len__(self) -> int:
         if self.size is not None:
