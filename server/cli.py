@@ -21,6 +21,31 @@ def _fail(message: str) -> None:
     sys.exit(2)
 
 
+def waitress_options(config) -> dict:
+    """waitress's settings, from ours: enough connections that half-open ones cannot lock
+    the door, silent ones closed, responses buffered (a slow reader holds no thread)."""
+    options = {
+        "threads": config["THREADS"],
+        "ident": "coevidence",
+        "connection_limit": config["CONNECTION_LIMIT"],
+        "channel_timeout": config["CHANNEL_TIMEOUT_S"],
+        "cleanup_interval": max(1, min(30, config["CHANNEL_TIMEOUT_S"] // 2)),
+        "asyncore_use_poll": True,  # select() cannot watch more than 1024 sockets
+        # a body larger than the app accepts is refused before it is buffered
+        "max_request_body_size": 3 * config["MAX_QUERY_BYTES"] + 65_536,
+        # the application thread hands a whole response over and goes back to work; waitress
+        # spills it to a temporary file past 1 MB and sends it at the client's pace
+        "outbuf_high_watermark": 2 * config["MAX_RESPONSE_MB"] * 1024 * 1024 + (64 << 20),
+    }
+    if config["TRUSTED_PROXY"]:
+        options.update(
+            trusted_proxy=config["TRUSTED_PROXY"],
+            trusted_proxy_headers={"x-forwarded-for"},
+            clear_untrusted_proxy_headers=True,
+        )
+    return options
+
+
 def _stop_on_sigterm(signum, frame) -> None:
     raise SystemExit(0)
 
@@ -82,8 +107,7 @@ def serve(host, port, data_paths, store_dir, endpoint, endpoint_user, endpoint_p
         import waitress
 
         try:
-            server = waitress.create_server(app, host=host, port=port, threads=app.config["THREADS"],
-                                            ident="coevidence")
+            server = waitress.create_server(app, host=host, port=port, **waitress_options(app.config))
         except OSError as error:
             _fail(f"cannot listen on {host}:{port}: {error.strerror or error}")
         store = app.extensions[STORE]

@@ -146,6 +146,8 @@ def open_store(
     endpoint_user: str | None = None,
     endpoint_password: str | None = None,
     workers: int = 2,
+    memory_mb: int = 0,
+    poll_s: float = 0.0,
 ) -> Store:
     """The store the settings ask for: a remote endpoint, an on-disk store, or data files.
 
@@ -153,6 +155,8 @@ def open_store(
     ``store_dir``, the embedded store opened read-only on a store written by
     ``coevidence build --store DIR``; otherwise the embedded store loaded from
     ``data_paths`` (default: the bundled data). At most one of the three may be given.
+    ``memory_mb`` is each embedded worker's memory allowance (0: none); with ``poll_s`` above
+    0 the embedded store looks for a new data version that often.
     Raises :class:`DataFileError` when the data is missing or does not parse.
     """
     chosen = [name for name, value in (("data", data_paths), ("store", store_dir), ("endpoint", endpoint)) if value]
@@ -165,5 +169,5 @@ def open_store(
     from coevidence.server.stores.oxigraph import OxigraphStore
 
     if store_dir:
-        return OxigraphStore.open(store_dir, workers=workers)
-    return OxigraphStore.load(data_paths, workers=workers)
+        return OxigraphStore.open(store_dir, workers=workers, memory_mb=memory_mb, poll_s=poll_s)
+    return OxigraphStore.load(data_paths, workers=workers, memory_mb=memory_mb, poll_s=poll_s)

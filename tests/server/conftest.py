@@ -68,6 +68,24 @@ def make_app(store):
             application.extensions["coevidence.store"].close()
 
 
+class _SourceAddressAdapter(requests.adapters.HTTPAdapter):
+    def __init__(self, address: str) -> None:
+        self.address = address
+        super().__init__()
+
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs["source_address"] = (self.address, 0)
+        return super().init_poolmanager(*args, **kwargs)
+
+
+def client_at(address: str) -> requests.Session:
+    """A requests session whose connections come from *address* (any of 127.0.0.0/8 on
+    Linux): to the server, another client (CLIENT_QUERIES is a share per address)."""
+    session = requests.Session()
+    session.mount("http://", _SourceAddressAdapter(address))
+    return session
+
+
 class LoopbackListener:
     """A TCP listener on 127.0.0.1 that counts the connections it accepts (in accept order)."""
 

@@ -14,6 +14,8 @@ from bs4 import BeautifulSoup
 from coevidence.server.stores import QueryTimeout
 from coevidence.server.stores.oxigraph import OxigraphStore
 
+from tests.server.conftest import client_at
+
 PILOTS = Path(__file__).parent / "data" / "pilots.ttl"
 #: minutes of work on the fixture data (with the ontology and vocabularies: a few thousand
 #: triples, so a four-way cartesian product has more than 10^13 solutions to count)
@@ -124,9 +126,21 @@ def test_timeout_is_503_naming_the_limit_and_request_may_only_lower_it(make_app)
     error = response.get_json()["error"]
     assert error["title"] == "Query timed out"
     assert "time limit of 1 s" in error["detail"]
-    response = client.get("/sparql", query_string={"query": RUNAWAY, "timeout": "0.3"})
+    response = client.get("/sparql", query_string={"query": RUNAWAY, "timeout": "0.7"})
     assert response.status_code == 503
-    assert "time limit of 0.3 s" in response.get_json()["error"]["detail"]
+    assert "time limit of 0.7 s" in response.get_json()["error"]["detail"]
+
+
+def test_a_request_cannot_ask_for_less_than_the_floor(make_app):
+    """timeout=0.001 cost a worker per request (a kill and, on main, a reload of the data)."""
+    client = make_app(SPARQL_TIMEOUT_S=2, MIN_TIMEOUT_S=0.6, DATA_PATHS=[PILOTS], WORKERS=1).test_client()
+    response = client.get("/sparql", query_string={"query": RUNAWAY, "timeout": "0.001"})
+    assert response.status_code == 503
+    assert "time limit of 0.6 s" in response.get_json()["error"]["detail"]
+    # and the floor never lifts the server's own limit
+    client = make_app(SPARQL_TIMEOUT_S=0.4, MIN_TIMEOUT_S=0.6, DATA_PATHS=[PILOTS], WORKERS=1).test_client()
+    response = client.get("/sparql", query_string={"query": RUNAWAY, "timeout": "0.001"})
+    assert "time limit of 0.4 s" in response.get_json()["error"]["detail"]
 
 
 @pytest.mark.slow
@@ -146,7 +160,8 @@ def test_live_server_serves_others_while_a_query_runs_out_of_time(start_server):
             time.sleep(0.02)
 
         health = requests.get(server.base + "/health", timeout=10)
-        small = requests.get(server.url, params={"query": SMALL}, timeout=30)
+        # from another address: the runaway's client has its one query running
+        small = client_at("127.0.0.2").get(server.url, params={"query": SMALL}, timeout=30)
         assert health.status_code == 200
         assert small.status_code == 200
         assert small.json()["results"]["bindings"][0]["n"]["value"] == "3"
