@@ -581,6 +581,8 @@ class WorkerPool:
             try:
                 worker = self._fork(generation)
             except StoreUnavailable as error:
+                if self._closed.is_set():
+                    return
                 if self.problem != str(error):
                     log.error("could not replace a query worker (retrying): %s", error)
                 self.problem = str(error)

@@ -107,6 +107,8 @@ def _term_bytes(term) -> int:
     """About how many bytes *term* takes in a written result (its text, plus overhead)."""
     if term is None:
         return 0
+    if isinstance(term, ox.Triple):
+        return sum(_term_bytes(part) for part in (term.subject, term.predicate, term.object))
     size = len(term.value) + TERM_OVERHEAD_BYTES
     datatype = getattr(term, "datatype", None)
     if datatype is not None:

@@ -34,6 +34,7 @@ import select
 import signal
 import socket
 import sys
+import traceback
 from multiprocessing.connection import Connection
 from multiprocessing.reduction import send_handle
 
@@ -143,6 +144,8 @@ def main() -> None:
                     parent_end.close()
                     _die_with_parent()
                     _child(child_end.detach(), source, store, network, int(message[1]))
+                except BaseException:  # the top of the worker process: say why it ends
+                    traceback.print_exc()
                 finally:
                     os._exit(1)
             children.add(pid)
