@@ -418,6 +418,7 @@ class _Worker:
     query: str | None = None  # the query it runs now
     exitcode: int | None = None
     dead: threading.Event = field(default_factory=threading.Event)
+    replaced: bool = False  # a replacement was started for it
 
 
 @dataclass(eq=False)
@@ -565,9 +566,15 @@ class WorkerPool:
         if zygote is not None:
             zygote.kill(worker.pid)
         worker.conn.close()
-        self._replace_soon(worker.generation)
+        self._replace_soon(worker)
 
-    def _replace_soon(self, generation: _Generation) -> None:
+    def _replace_soon(self, worker: _Worker) -> None:
+        """Start a replacement for *worker* (once, however many see it go)."""
+        with self._lock:
+            if worker.replaced:
+                return
+            worker.replaced = True
+        generation = worker.generation
         if not generation.retired and not self._closed.is_set():
             threading.Thread(target=self._replace, args=(generation,), daemon=True).start()
 
@@ -614,7 +621,7 @@ class WorkerPool:
                 log.error("query worker %d died (%s) while running query %s", pid, _signal_name(exitcode), worker.query)
             else:
                 log.error("query worker %d died (%s) while idle", pid, _signal_name(exitcode))
-                self._replace_soon(generation)
+            self._replace_soon(worker)
         elif worker.stopping not in ("no longer needed", "it could not start", "the server stops"):
             log.info("query worker %d stopped (%s; query %s)", pid, worker.stopping, worker.query)
         self._close_if_done(generation)
@@ -735,7 +742,7 @@ class WorkerPool:
         if response[1][0] == "memory":
             worker.stopping = "out of memory"
             worker.conn.close()
-            self._replace_soon(worker.generation)
+            self._replace_soon(worker)
             raise QueryFailed(self._memory_message())
         worker.query = None
         self._make_idle(worker)
@@ -750,10 +757,8 @@ class WorkerPool:
 
     def _lost(self, worker: _Worker) -> StoreError:
         """*worker* died during its query: why, as the error to give the client."""
-        if worker.stopping is None:
-            worker.stopping = "died"
-            worker.conn.close()
-            self._replace_soon(worker.generation)
+        worker.conn.close()
+        self._replace_soon(worker)
         worker.dead.wait(DEATH_REPORT_S)
         exitcode = worker.exitcode
         if exitcode in (-signal.SIGABRT, -signal.SIGKILL, zygote_module.EXIT_MEMORY) and self.memory_bytes:
@@ -942,8 +947,8 @@ class OxigraphStore:
         found = []
         pool = self._pool
         alive = pool.status()["alive"]
-        if alive == 0:
-            found.append((True, f"no query worker is running: {pool.problem or 'starting them'}"))
+        if alive == 0 and pool.problem is not None:
+            found.append((True, f"no query worker is running: {pool.problem}"))
         elif pool.problem is not None:
             found.append((False, f"{pool.size - alive} of {pool.size} query workers are missing: {pool.problem}"))
         if pool.version_error is not None:

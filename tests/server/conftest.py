@@ -173,11 +173,16 @@ def _read_lines(stream, lines: "queue.Queue[str]", keep: list[str]) -> None:
 
 
 @contextlib.contextmanager
-def serve(*args: str):
-    """Run `coevidence serve --port 0 ARGS` in a subprocess; yield a LiveServer; stop it."""
+def serve(*args: str, env: dict[str, str] | None = None, cwd: str | Path | None = None,
+          command: list[str] | None = None):
+    """Run `coevidence serve --port 0 ARGS` in a subprocess (with *env* added to a clean
+    environment, in folder *cwd*); yield a LiveServer; stop it."""
+    extra = env or {}
     env = {k: v for k, v in os.environ.items() if not k.startswith("COEVIDENCE_")}
+    env.update(extra)
     process = subprocess.Popen(
-        [sys.executable, "-m", "coevidence", "serve", "--port", "0", *args],
+        [*(command or [sys.executable, "-m", "coevidence"]), "serve", "--port", "0", *args],
+        cwd=cwd,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
