@@ -117,13 +117,13 @@ def dataset_info() -> DatasetInfo:
 
 class ClientSlots:
     """The fair share of one client address: at most *running* of its queries run at once,
-    at most twice as many wait for their turn (for at most their time limit); one more is
+    at most four times as many wait for their turn (for at most their time limit); one more is
     refused at once. So one client, however many requests it sends, holds few workers and
     few server threads, and the others' queries find a worker free."""
 
     def __init__(self, running: int) -> None:
         self.running = running
-        self.waiting = 2 * running
+        self.waiting = 4 * running
         self._changed = threading.Condition()
         self._running: dict[str, int] = {}
         self._waiting: dict[str, int] = {}

@@ -122,7 +122,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "CLIENT_QUERIES", 1, _positive_int,
         "Queries one client address may run at once. Its further queries wait their turn "
-        "(within their time limit; at most twice this many wait), others are refused 503 "
+        "(within their time limit; at most four times this many wait), others are refused 503 "
         "at once, so that one client cannot take every worker.",
     ),
     Setting(

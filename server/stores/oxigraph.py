@@ -615,15 +615,18 @@ class WorkerPool:
             return
         worker.exitcode = exitcode
         self.ended.append((pid, exitcode, worker.stopping))
-        worker.dead.set()
         if worker.stopping is None:
+            how = _signal_name(exitcode)
+            if exitcode == -signal.SIGABRT and self.memory_bytes:
+                how += f"; most likely past its memory ceiling of {self.memory_bytes // MB} MB"
             if worker.query is not None:
-                log.error("query worker %d died (%s) while running query %s", pid, _signal_name(exitcode), worker.query)
+                log.error("query worker %d died (%s) while running query %s", pid, how, worker.query)
             else:
-                log.error("query worker %d died (%s) while idle", pid, _signal_name(exitcode))
+                log.error("query worker %d died (%s) while idle", pid, how)
             self._replace_soon(worker)
         elif worker.stopping not in ("no longer needed", "it could not start", "the server stops"):
             log.info("query worker %d stopped (%s; query %s)", pid, worker.stopping, worker.query)
+        worker.dead.set()  # after the log line: a query waiting on it reports after it
         self._close_if_done(generation)
 
     def _on_zygote_lost(self, generation: _Generation, exitcode: int | None) -> None:
