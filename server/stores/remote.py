@@ -13,8 +13,10 @@ What this module adds on top of the protocol:
 - **bound values** (``bindings``) are written into the query text in their N-Triples form by a
   tokenizer that skips strings, IRIs and comments (:func:`substitute`), with the same meaning
   as the embedded store's substitutions: a bound variable keeps its value in the results;
-- **limits**: the time limit is the socket timeout plus, for Virtuoso, the per-request
-  ``timeout`` parameter (milliseconds); ``max_rows`` cuts the answer and says so;
+- **limits**: the time limit (plus a grace) bounds the whole exchange, not each read (a
+  timer shuts the socket at the deadline, so an endpoint trickling bytes cannot hold a query
+  open); Virtuoso also gets the per-request ``timeout`` parameter (milliseconds);
+  ``max_rows`` cuts the answer and says so;
 - **no silent truncation**: Virtuoso answers 200 with an ``X-SPARQL-MaxRows`` header when its
   ``ResultSetMaxRows`` cut a result, and 200 with ``X-SQL-State: S1TAT`` when its time limit
   cut one ("anytime" partial results). The first sets ``truncated``; the second is a
@@ -32,6 +34,7 @@ import math
 import queue
 import re
 import socket
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -339,6 +342,33 @@ def quick_ack(sock: socket.socket | None) -> None:
     """
     if sock is not None and hasattr(socket, "TCP_QUICKACK"):
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
+
+
+class _Deadline:
+    """Shuts *sock* down when *seconds* have passed: a socket timeout bounds each read, this
+    bounds the whole exchange (an endpoint trickling a byte per read would otherwise keep
+    a query open far past its limit)."""
+
+    def __init__(self, sock: socket.socket | None, seconds: float | None) -> None:
+        self.expired = False
+        self._timer = None
+        if sock is not None and seconds is not None:
+            self._timer = threading.Timer(max(0.0, seconds), self._expire, args=(sock,))
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _expire(self, sock: socket.socket) -> None:
+        self.expired = True
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def cancel(self) -> bool:
+        """Stop the timer; whether it had fired."""
+        if self._timer is not None:
+            self._timer.cancel()
+        return self.expired
 
 
 class _ConnectionPool:
@@ -663,12 +693,18 @@ class RemoteStore:
 
     def _send_pooled(self, request: urllib.request.Request, timeout: float | None) -> _Response:
         headers = dict(request.header_items())
+        ends = time.monotonic() + timeout if timeout else None  # the whole exchange, every try
         for attempt in (1, 2):
-            connection, reused = self._pool.acquire(timeout or socket.getdefaulttimeout() or 300.0)
+            left = None if ends is None else ends - time.monotonic()
+            if left is not None and left <= 0:
+                raise TimeoutError
+            connection, reused = self._pool.acquire(left or socket.getdefaulttimeout() or 300.0)
             keep = False
+            deadline = _Deadline(None, None)
             try:
                 if connection.sock is None:
                     connection.connect()
+                deadline = _Deadline(connection.sock, None if ends is None else ends - time.monotonic())
                 quick_ack(connection.sock)
                 connection.request(request.get_method(), request.selector, body=request.data, headers=headers)
                 quick_ack(connection.sock)
@@ -676,10 +712,18 @@ class RemoteStore:
                 body = raw.read()
                 keep = not raw.will_close
             except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError, http.client.BadStatusLine):
+                if deadline.cancel():
+                    raise TimeoutError from None
                 if reused and attempt == 1:
                     continue  # the server had closed an idle connection: try once on a fresh one
                 raise
+            except (OSError, http.client.HTTPException):
+                if deadline.cancel():
+                    raise TimeoutError from None
+                raise
             finally:
+                if deadline.cancel():
+                    keep = False
                 if keep:
                     self._pool.release(connection)
                 else:
