@@ -46,6 +46,27 @@ def waitress_options(config) -> dict:
     return options
 
 
+def answer_health_apart(server) -> None:
+    """Give ``/health`` a thread of its own in *server* (a waitress server), so that it is
+    never queued behind queries waiting for the query threads."""
+    from waitress.task import ThreadedTaskDispatcher
+
+    route = getattr(server, "add_task", None)
+    if route is None:  # waitress's MultiSocketServer: several listeners, no single queue
+        return
+    health = ThreadedTaskDispatcher()
+    health.set_thread_count(1)
+
+    def add_task(channel) -> None:
+        first = channel.requests[0] if channel.requests else None
+        if first is not None and first.command in ("GET", "HEAD") and first.path == "/health":
+            health.add_task(channel)
+        else:
+            route(channel)
+
+    server.add_task = add_task
+
+
 def _stop_on_sigterm(signum, frame) -> None:
     raise SystemExit(0)
 
@@ -108,6 +129,7 @@ def serve(host, port, data_paths, store_dir, endpoint, endpoint_user, endpoint_p
 
         try:
             server = waitress.create_server(app, host=host, port=port, **waitress_options(app.config))
+            answer_health_apart(server)
         except OSError as error:
             _fail(f"cannot listen on {host}:{port}: {error.strerror or error}")
         store = app.extensions[STORE]

@@ -15,6 +15,7 @@ import click
 BENCHMARKS = {
     "ingest": "coevidence.bench.ingest",
     "endpoint": "coevidence.bench.endpoint",
+    "load": "coevidence.bench.load",
 }
 
 
