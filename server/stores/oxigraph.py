@@ -174,7 +174,9 @@ def write_store(paths: Sequence[str | Path] | None, store_dir: str | Path) -> st
 
     The store is built in a temporary directory beside *store_dir* and renamed into place,
     so a failed build leaves what was there untouched. Returns the data version. A server
-    serving the old store should be restarted afterwards.
+    serving the old store moves to the new one as a whole (see :class:`_FixedStore`);
+    a publication root (:mod:`coevidence.versions`) is the better way to publish, since the
+    old version's files stay in place until its last query ends.
     """
     store_dir = Path(store_dir)
     files = data_files(paths)
@@ -260,16 +262,23 @@ class _FileData:
 
 
 class _FixedStore:
-    """A plain Oxigraph store directory (no publication layout): one fixed version."""
+    """A plain Oxigraph store directory (no publication layout): one version, until another
+    store is written in its place (then, as for a publication, a new set of workers)."""
 
     def __init__(self, store_dir: Path) -> None:
         self.store_dir = store_dir
         self._loaded = Loaded(("store", str(store_dir)), stored_version(store_dir), f"oxigraph (store {store_dir})")
 
     def signature(self) -> tuple:
-        return ()
+        """A store written over this one by :func:`write_store` is another folder renamed in."""
+        return (_stat(self.store_dir), _stat(self.store_dir / STORE_INFO))
 
     def locate(self) -> Loaded:
+        if not is_store(self.store_dir):
+            raise DataFileError(f"{self.store_dir}: not an Oxigraph store (any more)")
+        version = stored_version(self.store_dir)
+        if version != self._loaded.version:
+            self._loaded = Loaded(self._loaded.source, version, self._loaded.description)
         return self._loaded
 
 

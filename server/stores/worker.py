@@ -213,7 +213,7 @@ class LoadError(Exception):
 
 def open_source(source: tuple) -> ox.Store:
     """The store a *source* describes (see the module docstring)."""
-    kind, value = source
+    kind, value = source[:2]
     if kind == "store":
         return ox.Store.read_only(value)
     store = ox.Store()

@@ -11,7 +11,9 @@ The zygote is started with ``python -P`` (no current folder on ``sys.path``: a f
 ``coevidence`` where the server was started must not shadow the installed package), cuts
 itself off the network first (see :mod:`.isolation`; its workers inherit that), then opens
 its source: ``("files", [...])`` is loaded into memory here; ``("store", path)`` (an on-disk
-RocksDB store, whose threads must not be forked) is opened by each worker after the fork.
+RocksDB store, whose threads must not be forked) is opened by each worker after the fork,
+through a descriptor of its folder that the zygote holds (so all the workers of one zygote
+open the same folder, even if another store is renamed into its place).
 
 Messages on its control connection (a Unix socket; :class:`multiprocessing.connection.Connection`):
 
@@ -81,7 +83,7 @@ def _child(conn_fd: int, source: tuple, store, network: str | None, allowance: i
         try:
             store = worker.open_source(source)
         except (OSError, worker.LoadError) as error:
-            conn.send(("failed", f"cannot open the store {source[1]}: {error}"))
+            conn.send(("failed", f"cannot open the store {source[-1]}: {error}"))
             os._exit(EXIT_OPEN_FAILED)
     limit_memory(allowance)
     conn.send(("ready", os.getpid(), network))
@@ -98,6 +100,15 @@ def main() -> None:
     network = cut_network()  # first, while the process has one thread
     source = control.recv()
     store = None
+    if source[0] == "store":
+        # every worker opens the directory this zygote was started on, even if another is
+        # renamed into its place meanwhile (that is a new version, with a zygote of its own)
+        try:
+            folder = os.open(source[1], os.O_RDONLY | os.O_DIRECTORY)
+        except OSError as error:
+            control.send(("failed", f"cannot open the store {source[1]}: {error.strerror}"))
+            return
+        source = ("store", f"/proc/self/fd/{folder}", source[1])
     if source[0] == "files":
         try:
             store = worker.open_source(source)

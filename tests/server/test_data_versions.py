@@ -150,6 +150,20 @@ def test_a_plain_store_directory_is_one_fixed_version(tmp_path):
         assert store.data_version() == first
 
 
+def test_a_plain_store_written_over_is_served_as_one_new_version(tmp_path):
+    """write_store renames a new folder into place: the old workers keep the old folder
+    (their zygote holds it), the new version gets new workers, nothing is mixed."""
+    store_dir = tmp_path / "store"
+    write_store([pilots_file(tmp_path, 10)], store_dir)
+    with OxigraphStore.open(store_dir, workers=2, poll_s=0.05) as store:
+        first = store.data_version()
+        write_store([pilots_file(tmp_path / "b", 50)], store_dir)
+        wait_until(lambda: store.data_version() != first, "the new store is noticed")
+        for _ in range(10):
+            result = store.query(PILOTS, timeout=10, max_rows=10)
+            assert (result.data_version, count(result)) == (store.data_version(), 50)
+
+
 # -- lost workers --------------------------------------------------------------------------
 
 
@@ -160,8 +174,8 @@ def test_a_worker_lost_while_its_store_is_missing_comes_back_and_health_is_hones
     write_store([pilots_file(tmp_path, 10)], store_dir)
     with OxigraphStore.open(store_dir, workers=1) as store:
         client = create_app({"STORE": store, "TESTING": True}).test_client()
-        hidden = tmp_path / "hidden"
-        store_dir.rename(hidden)
+        hidden = tmp_path / "CURRENT"
+        (store_dir / "CURRENT").rename(hidden)  # RocksDB cannot open the store without it
         with pytest.raises(Exception, match="time limit"):
             store.query(RUNAWAY, timeout=0.5, max_rows=10)
         wait_until(lambda: client.get("/health").status_code == 503, "/health says degraded")
@@ -171,7 +185,7 @@ def test_a_worker_lost_while_its_store_is_missing_comes_back_and_health_is_hones
         assert "cannot open the store" in health["reasons"][0]
         response = client.get("/sparql", query_string={"query": PILOTS})
         assert response.status_code == 503 and "no query worker is running" in response.get_json()["error"]["detail"]
-        hidden.rename(store_dir)
+        hidden.rename(store_dir / "CURRENT")
         wait_until(lambda: client.get("/health").status_code == 200, "the worker is replaced")
         assert count(store.query(PILOTS, timeout=10, max_rows=10)) == 10
 
