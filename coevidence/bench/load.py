@@ -75,8 +75,10 @@ class LoadResult:
     @property
     def unexpected(self) -> dict:
         """Answers that are neither 200 nor an announced 503 (busy, time-out)."""
-        allowed = {(200, ""), (503, "Store unavailable"), (503, "Query timed out")}
-        return {key: count for key, count in self.statuses.items() if key not in allowed}
+        return {
+            (status, title): count for (status, title), count in self.statuses.items()
+            if not (status == 200 or (status == 503 and title.split(" (")[0] in ("Store unavailable", "Query timed out")))
+        }
 
     @property
     def health_max(self) -> float:
@@ -91,13 +93,24 @@ class LoadResult:
         return not self.unexpected and not self.errors and self.health_ok
 
 
+#: the reasons a 503 gives, by the start of its detail
+BUSY_KINDS = {
+    "the server is busy:": "busy: THREADS - 1 in flight",
+    "the server is busy with your queries": "busy: the client's fair share",
+    "all ": "busy: no worker free within the time limit",
+    "the query ran for longer": "time limit",
+}
+
+
 def _title(response: requests.Response) -> str:
     if response.status_code == 200:
         return ""
     try:
-        return response.json()["error"]["title"]
+        error = response.json()["error"]
     except (ValueError, KeyError, TypeError):
         return response.text[:80]
+    kind = next((name for start, name in BUSY_KINDS.items() if error.get("detail", "").startswith(start)), "")
+    return f"{error['title']} ({kind})" if kind else error["title"]
 
 
 def run_load(base: str, *, seconds: float, connections: int, runaway_every: float = 1.0) -> LoadResult:
