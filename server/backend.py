@@ -69,7 +69,7 @@ def init_app(app: Flask) -> None:
     app.extensions[DATASET] = None
     app.extensions[_DATASET_LOCK] = threading.Lock()
     app.extensions[QUERY_SLOTS] = threading.BoundedSemaphore(max(1, app.config["THREADS"] - 1))
-    app.extensions[CLIENT_SLOTS] = ClientSlots(app.config["CLIENT_QUERIES"])
+    app.extensions[CLIENT_SLOTS] = ClientSlots(app.config["CLIENT_QUERIES"], max(1, (app.config["THREADS"] - 1) // 2))
 
 
 def current_store() -> Store:
@@ -117,13 +117,14 @@ def dataset_info() -> DatasetInfo:
 
 class ClientSlots:
     """The fair share of one client address: at most *running* of its queries run at once,
-    at most four times as many wait for their turn (for at most their time limit); one more is
+    at most *waiting* more wait for their turn (for at most the time limit); one more is
     refused at once. So one client, however many requests it sends, holds few workers and
-    few server threads, and the others' queries find a worker free."""
+    at most half the server's query slots, and the others' queries find a worker free; a
+    burst from one client is answered in turn rather than refused."""
 
-    def __init__(self, running: int) -> None:
+    def __init__(self, running: int, waiting: int) -> None:
         self.running = running
-        self.waiting = 4 * running
+        self.waiting = waiting
         self._changed = threading.Condition()
         self._running: dict[str, int] = {}
         self._waiting: dict[str, int] = {}

@@ -78,7 +78,7 @@ def _stop_on_sigterm(signum, frame) -> None:
 @click.option("--data", "data_paths", multiple=True, type=click.Path(path_type=Path),
               help="An RDF file to serve (repeatable). Default: the bundled data/cosie.ttl.")
 @click.option("--store", "store_dir", type=click.Path(path_type=Path),
-              help="Serve a store written by `coevidence build --store DIR`, read-only.")
+              help="Serve a publication root written by `coevidence build --store DIR` (its current version, followed when it moves) or a plain Oxigraph store, read-only.")
 @click.option("--endpoint", help="Put this server in front of a remote SPARQL endpoint URL.")
 @click.option("--endpoint-user", help="User name for --endpoint.")
 @click.option("--endpoint-password", envvar="COEVIDENCE_ENDPOINT_PASSWORD",
@@ -86,7 +86,7 @@ def _stop_on_sigterm(signum, frame) -> None:
 @click.option("--timeout", type=float, help="Time limit of one query, in seconds [default: 5].")
 @click.option("--max-rows", type=int, help="Most rows or triples per response [default: 10000].")
 @click.option("--workers", type=int, help="Query worker processes [default: 2].")
-@click.option("--threads", type=int, help="WSGI server threads [default: 8].")
+@click.option("--threads", type=int, help="WSGI server threads [default: 32].")
 @click.option("--debug", is_flag=True, help="Run Flask's development server with the debugger instead.")
 def serve(host, port, data_paths, store_dir, endpoint, endpoint_user, endpoint_password,
           timeout, max_rows, workers, threads, debug) -> None:

@@ -115,14 +115,14 @@ SETTINGS: tuple[Setting, ...] = (
         "worker to it together. 0: never (serve what was loaded at start).",
     ),
     Setting(
-        "THREADS", 16, _positive_int,
+        "THREADS", 32, _positive_int,
         "Threads of the WSGI server (waitress); keep it above WORKERS so that `/health` and "
         "cheap requests are answered while every worker is busy.",
     ),
     Setting(
         "CLIENT_QUERIES", 1, _positive_int,
         "Queries one client address may run at once. Its further queries wait their turn "
-        "(within their time limit; at most four times this many wait), others are refused 503 "
+        "(within the time limit; at most half of `THREADS - 1` wait), others are refused 503 "
         "at once, so that one client cannot take every worker.",
     ),
     Setting(

@@ -220,7 +220,8 @@ def test_a_runaway_a_second_from_one_client_does_not_starve_the_others(start_ser
     strict=False,
 )
 def test_a_fresh_server_answers_a_16_way_burst_of_every_question(start_server):
-    """The deployment guide's rolling restart sends a burst to a fresh server."""
+    """The deployment guide's rolling restart sends a burst to a fresh server, all from one
+    address (the proxy's): it is answered in turn, not refused as that client's fair share."""
     questions = sorted(QUESTIONS.glob("*.rq"))
     assert len(questions) == 23
     with start_server("--workers", "2") as server:
@@ -229,8 +230,8 @@ def test_a_fresh_server_answers_a_16_way_burst_of_every_question(start_server):
             work.put(question)
         answers: dict[str, int] = {}
 
-        def client(address: str) -> None:
-            session = client_at(address)
+        def client(_: int) -> None:
+            session = requests.Session()
             while True:
                 try:
                     question = work.get_nowait()
@@ -243,7 +244,7 @@ def test_a_fresh_server_answers_a_16_way_burst_of_every_question(start_server):
                     answers[question.stem + ":detail"] = response.text[:300]
 
         with concurrent.futures.ThreadPoolExecutor(16) as pool:
-            list(pool.map(client, [f"127.0.1.{i + 1}" for i in range(16)]))
+            list(pool.map(client, range(16)))
         refused = {name: detail for name, detail in answers.items() if name.endswith(":detail")}
         assert refused == {}
         assert answers == {q.stem: 200 for q in questions}
