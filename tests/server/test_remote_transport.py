@@ -17,7 +17,7 @@ from typing import Callable, Iterator
 import pytest
 from rdflib import Literal, URIRef, Variable
 
-from coevidence.server.stores import QuerySyntaxError, QueryTimeout, StoreUnavailable
+from coevidence.server.stores import QueryFailed, QuerySyntaxError, QueryTimeout, StoreUnavailable
 from coevidence.server.stores.remote import RemoteStore
 
 Answer = tuple[int, dict[str, str], bytes]
@@ -374,3 +374,25 @@ def test_an_endpoint_trickling_bytes_is_stopped_at_the_whole_query_deadline():
         assert took < 30, took  # a hang guard (the limit is 1 s): on main, 60 s
     finally:
         trickler.close()
+
+
+def select_answer(rows: int, value_bytes: int) -> Answer:
+    bindings = [{"v": {"type": "literal", "value": "x" * value_bytes}} for _ in range(rows)]
+    body = json.dumps({"head": {"vars": ["v"]}, "results": {"bindings": bindings}}).encode()
+    return json_answer(body)
+
+
+def test_solutions_past_the_byte_ceiling_are_cut_and_say_so(serve):
+    fake = serve(lambda seen: select_answer(10, 1000))
+    with RemoteStore(fake.url) as store:
+        result = store.query("SELECT ?v WHERE { ?s ?p ?v }", timeout=5, max_rows=100, max_bytes=3500)
+        assert len(result.rows) == 3 and result.truncated
+        whole = store.query("SELECT ?v WHERE { ?s ?p ?v }", timeout=5, max_rows=100, max_bytes=100_000)
+        assert len(whole.rows) == 10 and not whole.truncated
+
+
+def test_an_answer_far_past_the_byte_ceiling_is_not_read(serve):
+    fake = serve(lambda seen: select_answer(200, 2000))  # 400 KB
+    with RemoteStore(fake.url) as store:
+        with pytest.raises(QueryFailed, match="larger than .* and was not read"):
+            store.query("SELECT ?v WHERE { ?s ?p ?v }", timeout=5, max_rows=100, max_bytes=10_000)
