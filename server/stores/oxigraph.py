@@ -77,6 +77,8 @@ REPLACE_MAX_PAUSE_S = 5.0
 #: how long a query whose worker died waits for the zygote to say how it died
 DEATH_REPORT_S = 2.0
 MB = 1024 * 1024
+#: a data version that failed to open is tried again after this long (if still current)
+VERSION_RETRY_S = 30.0
 
 FORMATS_BY_SUFFIX = {
     ".ttl": "TURTLE",
@@ -672,6 +674,7 @@ class WorkerPool:
 
     def _watch(self, poll_s: float) -> None:
         pending = None
+        retry_at = None
         while not self._closed.wait(poll_s):
             try:
                 signature = self._data.signature()
@@ -679,6 +682,13 @@ class WorkerPool:
                 signature = ("error", str(error))
             if signature == self._signature:
                 pending = None
+                if self.version_error is None:
+                    retry_at = None
+                elif retry_at is None:
+                    retry_at = time.monotonic() + max(VERSION_RETRY_S, poll_s)
+                elif time.monotonic() >= retry_at:  # a failure may have been passing
+                    retry_at = None
+                    self.check_for_new_version()
                 continue
             if signature != pending:  # changed: wait until it holds still for one poll
                 pending = signature
@@ -701,8 +711,10 @@ class WorkerPool:
                 self._signature = None
                 return False
         except StoreError as error:
-            self.version_error = f"a new data version could not be opened, still serving {current.version}: {error}"
-            log.error("%s", self.version_error)
+            message = f"a new data version could not be opened, still serving {current.version}: {error}"
+            if message != self.version_error:
+                log.error("%s", message)
+            self.version_error = message
             return False
         self._go_live(generation)
         self.version_error = None

@@ -37,12 +37,14 @@ def pilots_file(folder: Path, count: int, name: str = "pilots.ttl") -> Path:
     return path
 
 
-def publish(root: Path, count: int) -> str:
+def publish(root: Path, count: int, before=None) -> str:
     """Publish a version with *count* pilots under *root* (as `coevidence build --store` does);
-    returns its id."""
+    returns its id. *before(store_dir)* runs on the built store before it is published."""
     source = pilots_file(root.parent / f"source-{count}-{time.monotonic_ns()}", count)
     building = versions.begin(root)
     digest = write_store([source], building / versions.STORE)
+    if before is not None:
+        before(building / versions.STORE)
     version_id = versions.new_id(digest)
     versions.publish(root, building, version_id, {"data_version": digest, "pilots": count})
     return version_id
@@ -276,3 +278,22 @@ def test_live_server_switches_versions_under_load_with_no_failure_and_no_mix(tmp
         assert sorted(etags.values()) == [10, 50]
         assert {pilots for after, _, _, pilots in answers if after} == {50}
         assert first != second
+
+
+def test_a_version_that_failed_to_open_is_tried_again(tmp_path, monkeypatch):
+    """A failure may pass (a file briefly unreadable): the same version is tried again."""
+    from coevidence.server.stores import oxigraph
+
+    monkeypatch.setattr(oxigraph, "VERSION_RETRY_S", 0.2)
+    root = tmp_path / "published"
+    first = publish(root, 10)
+    with OxigraphStore.open(root, workers=1, poll_s=0.05) as store:
+        # the new store's CURRENT hidden: it fails to open
+        second = publish(root, 50, before=lambda store_dir: (store_dir / "CURRENT").rename(store_dir / "CURRENT.away"))
+        current_file = root / versions.VERSIONS / second / versions.STORE / "CURRENT"
+        wait_until(lambda: store._pool.version_error is not None, "the failure is noticed")
+        assert store.data_version() == first
+        current_file.with_name("CURRENT.away").rename(current_file)
+        wait_until(lambda: store.data_version() == second, "the version is tried again")
+        assert store._pool.version_error is None
+        assert count(store.query(PILOTS, timeout=10, max_rows=10)) == 50
