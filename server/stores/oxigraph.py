@@ -75,7 +75,7 @@ REPLACE_FIRST_PAUSE_S = 0.05
 #: ...up to this one
 REPLACE_MAX_PAUSE_S = 5.0
 #: how long a query whose worker died waits for the zygote to say how it died
-DEATH_REPORT_S = 2.0
+DEATH_REPORT_S = 10.0
 MB = 1024 * 1024
 #: a data version that failed to open is tried again after this long (if still current)
 VERSION_RETRY_S = 30.0

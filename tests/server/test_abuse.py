@@ -151,12 +151,15 @@ def test_slow_clients_hold_no_worker_and_block_no_one(start_server):
             )
             readers.append(reader)
         try:
-            time.sleep(1)  # let the readers' answers be made (ordering, not a timing assertion)
+            # the readers' answers are made and handed to the server: the workers go idle
+            # although no reader has read a byte
+            deadline = time.monotonic() + PATIENCE_S
+            while requests.get(server.base + "/health", timeout=5).json()["workers"]["idle"] != 2:
+                assert time.monotonic() < deadline, "a slow reader holds a worker"
+                time.sleep(0.05)
             for address in ("127.0.0.2", "127.0.0.3"):
                 answer = client_at(address).get(server.url, params={"query": SMALL}, timeout=5)
                 assert answer.status_code == 200
-            health = requests.get(server.base + "/health", timeout=5).json()
-            assert health["workers"]["idle"] == 2, health
             for sender in senders:  # finish the slow requests: they are answered
                 sender.sendall(body[10:])
             for sender in senders:
