@@ -217,16 +217,11 @@ def test_a_runaway_a_second_from_one_client_does_not_starve_the_others(start_ser
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    reason="issue #9 item 1: rdflib's parser breaks when its first uses are concurrent (fixed on "
-    "branch endpoint-checks); remove this mark once it is merged",
-    strict=False,
-)
 def test_a_fresh_server_answers_a_16_way_burst_of_every_question(start_server):
     """The deployment guide's rolling restart sends a burst to a fresh server, all from one
     address (the proxy's): it is answered in turn, not refused as that client's fair share."""
     questions = sorted(QUESTIONS.glob("*.rq"))
-    assert len(questions) == 23
+    assert len(questions) >= 23  # the issue's 23, and those the evidence model added
     with start_server("--workers", "2") as server:
         work: queue.Queue[Path] = queue.Queue()
         for question in questions:
