@@ -20,13 +20,14 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from rdflib import Graph, Literal, URIRef, Variable
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SH, SKOS, XSD
 
 from coevidence.ontology import COE, ontology_graph, vocabulary_graph
 from coevidence.server.exports.safety import safe_cell
 from coevidence.server.queries import load_query
 from coevidence.server.stores import Store
+from coevidence.server.stores.rows import select_rows, select_values
 from coevidence.shapes import shapes_graph
 
 MAX_ROWS = 5_000_000
@@ -221,23 +222,26 @@ def _notations() -> dict[str, str]:
 def table_rows(store: Store, table: Table, notations: dict[str, str] | None = None) -> list[list[str]]:
     """The rows of *table* (cells as text, safe for spreadsheets), sorted by ``id``."""
     notations = notations if notations is not None else _notations()
-    by_property = {column.property: column for column in table.columns if column.property is not None}
+    by_property = {str(column.property): column for column in table.columns if column.property is not None}
     records: dict[str, dict[str, list[str]]] = {}
     for cls in table.classes:
-        result = store.query(load_query("table_values"), bindings={"class": cls}, timeout=TIMEOUT_S, max_rows=MAX_ROWS)
-        for row in result.rows:
-            subject = str(row[Variable("subject")])
+        rows = select_rows(store, load_query("table_values"), bindings={"class": cls}, timeout=TIMEOUT_S, max_rows=MAX_ROWS)
+        kind = _local(cls)
+        for row in rows:
+            subject = row["subject"]["value"]
             record = records.setdefault(subject, defaultdict(list))
             if "kind" not in record:
-                record["kind"] = [_local(cls)]
-            column = by_property.get(row[Variable("property")])
+                record["kind"] = [kind]
+            column = by_property.get(row["property"]["value"])
             if column is None or column.name == "sources":
                 continue
-            value = row[Variable("value")]
-            if isinstance(value, Literal) and value.language not in (None, "en") and record[column.name] and not column.many:
+            value = row["value"]
+            language = value.get("xml:lang")
+            is_literal = value["type"] == "literal"
+            if is_literal and language not in (None, "en") and record[column.name] and not column.many:
                 continue  # one language is enough for a single-valued column: English or none first
-            text = notations.get(str(value), _local(value)) if column.scheme else str(value)
-            if isinstance(value, Literal) and value.language in (None, "en") and not column.many:
+            text = notations.get(value["value"], _local(value["value"])) if column.scheme else value["value"]
+            if is_literal and language in (None, "en") and not column.many:
                 record[column.name] = [text]
             elif text not in record[column.name]:
                 record[column.name].append(text)
@@ -261,14 +265,14 @@ def table_rows(store: Store, table: Table, notations: dict[str, str] | None = No
 def _add_evidence(store: Store, table: Table, records: dict) -> None:
     found: dict[str, dict[str, tuple[str, list[str], list[str]]]] = defaultdict(dict)
     for cls in table.classes:
-        result = store.query(load_query("table_evidence"), bindings={"class": cls}, timeout=TIMEOUT_S, max_rows=MAX_ROWS)
-        for row in result.rows:
-            claim, source = str(row[Variable("claim")]), str(row[Variable("source")])
-            title, quotes, locators = found[claim].get(source, (str(row.get(Variable("title"), "")), [], []))
+        for row in select_values(store, load_query("table_evidence"), bindings={"class": cls},
+                                 timeout=TIMEOUT_S, max_rows=MAX_ROWS):
+            claim, source = row["claim"], row["source"]
+            title, quotes, locators = found[claim].get(source, (row.get("title", ""), [], []))
             for name, bucket in (("quote", quotes), ("locator", locators)):
-                value = row.get(Variable(name))
-                if value is not None and str(value) not in bucket:
-                    bucket.append(str(value))
+                value = row.get(name)
+                if value is not None and value not in bucket:
+                    bucket.append(value)
             found[claim][source] = (title, quotes, locators)
     for claim, sources in found.items():
         record = records.setdefault(claim, defaultdict(list))

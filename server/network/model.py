@@ -11,24 +11,22 @@ one. A network is read once per data version (:func:`network_for`), never per re
 
 from __future__ import annotations
 
-import inspect
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from collections.abc import Callable
 from functools import cached_property, lru_cache
 
-import orjson
 from rdflib import URIRef
 
 from coevidence.ontology import COE
 from coevidence.server.queries import load_query
 from coevidence.server.stores import Store
+from coevidence.server.stores.rows import select_values
 
 #: the most rows one of these questions may bring back (they read the whole dataset)
 MAX_ROWS = 5_000_000
 TIMEOUT_S = 120.0
-JSON_RESULTS = "application/sparql-results+json"
 
 COE_NS = str(COE)
 VOCAB = "https://w3id.org/coevidence/vocab/"
@@ -136,16 +134,7 @@ def _local(iri: str | None) -> str | None:
 
 
 def _ask(store: Store, name: str, bindings: dict | None = None) -> list[dict[str, str]]:
-    """The rows of a named question as plain strings (the values' lexical forms).
-
-    Asked as SPARQL JSON where the store can write it itself, which saves building rdflib
-    terms for hundreds of thousands of rows only to turn them back into text."""
-    options = {"accept": (JSON_RESULTS,)} if "accept" in inspect.signature(store.query).parameters else {}
-    result = store.query(load_query(name), bindings=bindings, timeout=TIMEOUT_S, max_rows=MAX_ROWS, **options)
-    if JSON_RESULTS in result.encoded:
-        bindings = orjson.loads(result.encoded[JSON_RESULTS])["results"]["bindings"]
-        return [{name: value["value"] for name, value in row.items()} for row in bindings]
-    return [{str(variable): str(value) for variable, value in row.items()} for row in result.rows]
+    return select_values(store, load_query(name), bindings=bindings, timeout=TIMEOUT_S, max_rows=MAX_ROWS)
 
 
 def read_network(store: Store, pilot: str | None = None) -> Network:
