@@ -24,6 +24,7 @@ from coevidence.server.sparql.endpoint import bp as sparql_bp
 from coevidence.server.health import bp as health_bp
 from coevidence.server.home import bp as home_bp
 from coevidence.server.exports import routes as export_routes
+from coevidence.server import explorer
 from coevidence.server.network import routes as network_routes
 from coevidence.server.settings import resolve
 
@@ -54,4 +55,5 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(home_bp)
     network_routes.init_app(app)
     export_routes.init_app(app)
+    explorer.init_app(app)
     return app
