@@ -58,16 +58,24 @@ def _dimension(name: str | None) -> Dimension:
     return BY_NAME[name]
 
 
+def known_labels() -> dict[str, str]:
+    labels: dict[str, str] = {}
+    for row in run("explorer_labels"):
+        labels.setdefault(row["thing"], row["label"])
+    return labels
+
+
 def read_cells(dimension: Dimension) -> tuple[dict[tuple[str, str], dict[str, set[str]]], dict[str, str]]:
     """(row, sub) -> column (pilot IRI, or ``project``) -> claims; and every value's label."""
     cells: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     labels: dict[str, str] = {NONE: "(not given)"}
+    known = known_labels()
     for row in run(dimension.query):
         key = (row["row"], row.get("sub", NONE))
         cells[key][row.get("pilot", PROJECT)].add(row["claim"])
         for name in ("row", "sub"):
             if name in row and row[name] not in labels:
-                labels[row[name]] = row.get(f"{name}Label", local_name(row[name]).replace("-", " "))
+                labels[row[name]] = row.get(f"{name}Label") or known.get(row[name]) or local_name(row[name]).replace("-", " ")
     return cells, labels
 
 

@@ -28,13 +28,13 @@
         container: box, elements: elements, layout: { name: "preset", fit: true, padding: 30 },
         wheelSensitivity: 0.3,
         style: [
-          { selector: "node", style: { "background-color": "data(colour)", "label": "data(label)", "font-size": 9,
-            "text-wrap": "wrap", "text-max-width": 110, "color": "#1b1b1b", "width": 18, "height": 18 } },
-          { selector: "node[kind = 'Pilot']", style: { "shape": "round-rectangle", "width": 28, "height": 28 } },
+          { selector: "node", style: { "background-color": "data(colour)", "label": "data(label)", "font-size": 22,
+            "text-wrap": "wrap", "text-max-width": 220, "color": "#1b1b1b", "width": 34, "height": 34 } },
+          { selector: "node[kind = 'Pilot']", style: { "shape": "round-rectangle", "width": 50, "height": 50 } },
           { selector: "node[kind = 'CitizenGroup'], node[kind = 'InformalNetwork']", style: { "shape": "ellipse" } },
           { selector: "node[kind = 'Organisation']", style: { "shape": "diamond" } },
-          { selector: "edge", style: { "width": 1.5, "line-color": "#8a8a8a", "curve-style": "bezier", "label": "data(label)",
-            "font-size": 7, "color": "#444", "text-rotation": "autorotate", "target-arrow-shape": "triangle",
+          { selector: "edge", style: { "width": 3, "line-color": "#8a8a8a", "curve-style": "bezier", "label": "data(label)",
+            "font-size": 16, "color": "#333", "text-rotation": "autorotate", "target-arrow-shape": "triangle",
             "target-arrow-color": "#8a8a8a" } },
           { selector: "edge[kind = 'participation']", style: { "line-style": "dashed", "target-arrow-shape": "none" } }
         ]
