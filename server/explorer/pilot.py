@@ -4,6 +4,10 @@ and ``/pilots/<key>`` (with ``.json``) serves it on its own for now.
 
 The network is the one ``/network/pilot/<key>.json`` gives (positions computed on the
 server, fixed seed); the page draws it with cytoscape and shows the same ties as a table.
+A page embedding the partial loads ``vendor/cytoscape/cytoscape.min.js`` and
+``explorer/pilot-graph.js``, and links ``explorer/pilot.css`` with the id
+``__________cytoscape_stylesheet`` (see ``pilot.html``), so that cytoscape adds no ``<style>``
+element of its own, which a strict Content-Security-Policy would block.
 """
 
 from __future__ import annotations
