@@ -8,7 +8,7 @@ holds every version a build published and names the one being served::
       versions/<id>/                    one complete version, never changed once published
         store/                          the Oxigraph store the server opens
         version.json                    what the version is (see :class:`Version`)
-        ...                             the build's other outputs (graph.ttl, report.ttl)
+        graph.ttl, report.txt           the build's Turtle and its validation problems, one a line
       versions/.building-<pid>-<tag>/   a version being written (removed if its build died)
 
 A build writes everything into a ``.building-*`` folder, renames it to ``versions/<id>``
@@ -109,7 +109,9 @@ def begin(root: Path) -> Path:
     versions = Path(root) / VERSIONS
     versions.mkdir(parents=True, exist_ok=True)
     clean_leftovers(root)
-    return Path(tempfile.mkdtemp(prefix=f"{BUILDING_PREFIX}{os.getpid()}-", dir=versions))
+    building = Path(tempfile.mkdtemp(prefix=f"{BUILDING_PREFIX}{os.getpid()}-", dir=versions))
+    os.chmod(building, 0o755)  # mkdtemp's 0700 would hide the version from a server run as another user
+    return building
 
 
 def publish(root: Path, building: Path, version_id: str, info: dict[str, Any]) -> Version:

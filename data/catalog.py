@@ -6,8 +6,10 @@ class partition per class and one property partition per property), the vocabula
 the SPARQL endpoint and the Turtle dump. Nothing in it depends on the clock: run twice on
 the same graph, it gives the same triples.
 
-``python -m coevidence.data.catalog`` rewrites ``data/void.ttl`` from ``data/cosie.ttl`` and
-refreshes the copies of the ontology and vocabularies that sit beside the data.
+``python -m coevidence.data.catalog`` rewrites ``data/void.ttl`` from ``data/cosie.ttl``,
+writes the SHACL validation report of the data to ``data/report.ttl`` (the warnings the
+resource pages show) and refreshes the copies of the ontology and vocabularies that sit
+beside the data.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, VOID, XSD
 
 from coevidence.files import write_atomically
 
-__all__ = ["DATASET", "DEFAULT_BASE", "describe", "serialize_description", "write_description", "copy_vocabularies", "main"]
+__all__ = ["DATASET", "DEFAULT_BASE", "REPORT_TTL", "describe", "serialize_description", "write_description", "write_report", "copy_vocabularies", "main"]
 
 #: the dataset described
 DATASET = ID["dataset/cosie"]
@@ -47,6 +49,8 @@ ENGLISH = URIRef("http://id.loc.gov/vocabulary/iso639-1/en")
 #: the files served beside the data, by the path the server publishes them at
 DUMP_PATH = "data/cosie.ttl"
 ONTOLOGY_COPY = DATA_DIR / "ontology.ttl"
+#: the SHACL validation report of data/cosie.ttl
+REPORT_TTL = DATA_DIR / "report.ttl"
 VOCABULARIES_COPY = DATA_DIR / "vocabularies.ttl"
 
 TITLE = "CoSIE pilots: evidence on co-creating public services"
@@ -187,6 +191,16 @@ def write_description(data: Path = COSIE_TTL, output: Path = VOID_TTL, base: str
     return len(graph)
 
 
+def write_report(data: Path = COSIE_TTL, output: Path = REPORT_TTL) -> dict[str, int]:
+    """Validate the graph in *data* against the shapes; write the SHACL report to *output*
+    (canonical Turtle) atomically; return the counts per severity."""
+    from coevidence.shapes import validate
+
+    result = validate(Graph().parse(data, format="turtle"))
+    write_atomically(Path(output), result.report_graph.serialize(format="longturtle", encoding="utf-8"))
+    return result.counts()
+
+
 def copy_vocabularies() -> None:
     """Refresh data/ontology.ttl and data/vocabularies.ttl, byte-for-byte copies of ontology/'s files."""
     for source, copy in ((ONTOLOGY_FILE, ONTOLOGY_COPY), (VOCABULARIES_FILE, VOCABULARIES_COPY)):
@@ -206,6 +220,8 @@ def main(argv: list[str] | None = None) -> int:
         triples = write_description(args.data, args.output, args.base)
         if args.output.resolve() == VOID_TTL:
             copy_vocabularies()
+            counts = write_report(args.data, REPORT_TTL)
+            print(f"wrote {REPORT_TTL}: {counts['Violation']} violations, {counts['Warning']} warnings")
     except FileNotFoundError as error:
         print(f"error: {error.filename}: no such file; build it first with `coevidence build data/sources/cosie -o data/cosie.ttl`", file=sys.stderr)
         return 2

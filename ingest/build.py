@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sys
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from coevidence.ingest.limits import Limits
 from coevidence.ingest.mapping import add_build, build_iri, map_records
 from coevidence.ingest.readers import (
     Origin,
@@ -24,8 +26,9 @@ from coevidence.ingest.readers import (
     read_sources,
 )
 from coevidence.ingest.records import IngestError, Vocabularies, parse_sources
+from coevidence.ingest.turtle import turtle_bytes
 from coevidence.ingest.validation import Triples, paused_gc
-from coevidence.ontology import bind_prefixes, vocabulary_graph
+from coevidence.ontology import ID, bind_prefixes, vocabulary_graph
 from rdflib import BNode, Graph, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.plugins.parsers.notation3 import BadSyntax
@@ -51,6 +54,7 @@ class Built:
     origins: dict[URIRef, Origin] = field(default_factory=dict)
     digest: str = ""
     records: int = 0
+    notes: list[str] = field(default_factory=list)
 
     @cached_property
     def graph(self) -> Graph | None:
@@ -79,20 +83,71 @@ def _progress_bar(total: int, unit: str, desc: str):
     return tqdm(total=total, unit=unit, desc=desc, disable=not sys.stderr.isatty(), leave=False)
 
 
-def build_graph(sources: list[Path], *, vocabularies: Vocabularies | None = None) -> Built:
+def _unsafe_iris(graph: Graph, most: int = 20) -> list[str]:
+    """What is wrong with the IRIs of an RDF file passed through (rdflib reads IRIs that
+    RDF forbids, such as ``<https://a.org/{x}>``, which the validation engine then refuses)."""
+    from coevidence.ingest.records import IRI_UNSAFE
+
+    seen: set[str] = set()
+    found = []
+    for triple in graph:
+        for term in triple:
+            if isinstance(term, URIRef) and term not in seen:
+                seen.add(term)
+                bad = IRI_UNSAFE.search(term)
+                if bad:
+                    shown = bad.group() if bad.group().isprintable() else f"U+{ord(bad.group()):04X}"
+                    found.append(f'the IRI <{term}> holds "{shown}", which may not appear in an IRI (write it %-encoded)')
+    return sorted(found)[:most]
+
+
+def check_base(base: str) -> str:
+    """*base* if it can stand before the minted keys: an absolute http(s) IRI ending in / or #."""
+    from coevidence.ingest.records import IRI_UNSAFE
+
+    if not re.match(r"^https?://[^/?#]+", base) or base[-1] not in "/#" or IRI_UNSAFE.search(base):
+        raise BuildFailed(f'--base "{base}": give an absolute http:// or https:// IRI ending in "/" or "#", such as https://example.org/my-case/id/')
+    return base
+
+
+def _rebase(term, old: str, new: str):
+    return URIRef(new + term[len(old):]) if isinstance(term, URIRef) and term.startswith(old) else term
+
+
+def rebase(triples, old: str, new: str) -> list:
+    """*triples* with every IRI under *old* moved under *new* (one pass)."""
+    if old == new:
+        return list(triples)
+    return [(_rebase(s, old, new), _rebase(p, old, new), _rebase(o, old, new)) for s, p, o in triples]
+
+
+def build_graph(sources: list[Path], *, vocabularies: Vocabularies | None = None, limits: Limits | None = None, base: str = str(ID)) -> Built:
     """Read *sources* and map them to a graph; every input error is collected, none raised.
 
-    Raises :class:`BuildFailed` only when a source cannot be opened at all.
+    *limits* (default: :meth:`Limits.from_environment`) bound what is read; the IRIs the
+    build mints are under *base* (default ``https://w3id.org/coevidence/id/``; RDF files passed
+    through may use either). Raises
+    :class:`BuildFailed` only when a source cannot be opened at all, a limit setting is not
+    a number, or memory runs out.
     """
+    try:
+        limits = limits or Limits.from_environment()
+    except ValueError as error:
+        raise BuildFailed(str(error)) from None
     try:
         files = collect_files(sources)
         with _progress_bar(len(files.files), "file", "reading") as bar:
-            read = read_sources(sources, progress=lambda _path: bar.update(1), files=files)
+            read = read_sources(sources, progress=lambda _path: bar.update(1), files=files, limits=limits)
         digest = source_digest(read.files)
     except SourceUnreadable as error:
         raise BuildFailed(str(error)) from None
     except OSError as error:
         raise BuildFailed(f"{error.filename}: cannot be read ({error.strerror})") from None
+    except MemoryError:
+        raise BuildFailed(
+            "ran out of memory while reading the sources; lower the limits (COEVIDENCE_MAX_SOURCE_BYTES, "
+            "COEVIDENCE_MAX_CELLS: see data/README.md) or split the sources"
+        ) from None
 
     errors: list[IngestError] = []
     passthrough = Graph()
@@ -103,12 +158,24 @@ def build_graph(sources: list[Path], *, vocabularies: Vocabularies | None = None
             first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             errors.append(IngestError(rdf.display, None, None, None, f"is not valid {rdf.format}: {first_line}"))
             continue
+        bad = _unsafe_iris(part)
+        if bad:
+            errors.extend(IngestError(rdf.display, None, None, None, message) for message in bad)
+            continue
         if any(isinstance(term, BNode) for triple in part for term in triple):
             part = to_canonical_graph(part)  # deterministic blank-node labels
         passthrough += part
     vocabularies = vocabularies or Vocabularies(vocabulary_graph())
-    with paused_gc():
-        return _parse_and_map(read, vocabularies, list(passthrough.triples((None, None, None))), errors, digest)
+    try:
+        with paused_gc():
+            built = _parse_and_map(read, vocabularies, rebase(passthrough.triples((None, None, None)), base, str(ID)), errors, digest)
+            if base != str(ID) and built.triples is not None:
+                built.triples = Triples(dict.fromkeys(rebase(built.triples.list, str(ID), base)))
+                built.origins = {_rebase(iri, str(ID), base): origin for iri, origin in built.origins.items()}
+    except MemoryError:
+        raise BuildFailed("ran out of memory while mapping the sources to triples; split the sources or build on a larger machine") from None
+    built.notes = list(files.notes)
+    return built
 
 
 def _parse_and_map(read, vocabularies: Vocabularies, passthrough: list, errors: list[IngestError], digest: str) -> Built:
@@ -142,10 +209,18 @@ def output_format(path: Path, requested: str | None) -> str:
         raise BuildFailed(f"{path}: cannot tell the output format from the extension; use .ttl, .nt or .jsonld, or --format") from None
 
 
-def serialize(graph: Graph, fmt: str) -> bytes:
-    """Canonical bytes: the same graph always gives the same bytes, whatever the hash seed."""
+def serialize(graph: Graph | Triples, fmt: str) -> bytes:
+    """Canonical bytes: the same graph always gives the same bytes, whatever the hash seed.
+
+    Turtle is written by :func:`coevidence.ingest.turtle.turtle_bytes` (longturtle's layout,
+    in linear time) straight from the triples, without building an rdflib graph.
+    """
     if fmt == "turtle":
-        return graph.serialize(format="longturtle", encoding="utf-8")
+        if isinstance(graph, Triples):
+            return turtle_bytes(graph.list, bind_prefixes(Graph()).namespace_manager)
+        return turtle_bytes(graph.triples((None, None, None)), graph.namespace_manager)
+    if isinstance(graph, Triples):
+        graph = bind_prefixes(graph.graph())
     if fmt == "nt":
         lines = graph.serialize(format="nt", encoding="utf-8").splitlines()
         return b"".join(sorted(line + b"\n" for line in lines if line.strip()))

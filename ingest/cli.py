@@ -14,15 +14,16 @@ from coevidence.ingest.build import (
     BuildFailed,
     Built,
     build_graph,
+    check_base,
     output_format,
     serialize,
-    write_atomically,
 )
 from coevidence.ingest.readers import Origin
-from coevidence.server.stores import DataFileError
-from coevidence.server.stores.oxigraph import write_store
+from coevidence.ontology import ID
 from coevidence.shapes import Problem
 from rdflib import URIRef
+
+import coevidence
 
 EXIT_OK, EXIT_INVALID, EXIT_FAILED = 0, 1, 2
 
@@ -72,25 +73,35 @@ def problem_line(problem: Problem, origins: dict[URIRef, Origin]) -> str:
 
 @click.command()
 @click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The graph to write: .ttl, .nt or .jsonld.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="The graph to write: .ttl, .nt or .jsonld.")
 @click.option("--format", "fmt", type=click.Choice(["ttl", "nt", "jsonld"]), help="The output format, when the extension does not say.")
-@click.option("--store", type=click.Path(file_okay=False, path_type=Path), help="Also write a persistent Oxigraph store to this folder.")
+@click.option("--store", type=click.Path(file_okay=False, path_type=Path), help="Publish a new version (Turtle, report and Oxigraph store) into this publication root.")
+@click.option("--allow-shrink", is_flag=True, help="Publish even when the graph is much smaller than the one it replaces.")
+@click.option("--base", default=str(ID), show_default=True, help="The IRI the build mints its IRIs under (<BASE>pilot/<id>...).")
 @click.option("--jobs", type=click.IntRange(min=1), default=2, show_default=True, help="Validate in this many processes, pilot by pilot.")
 @click.option("--engine", type=click.Choice(["auto", "pyshacl", "turbo"]), default="auto", show_default=True, help="The SHACL engine.")
-def build(sources: tuple[Path, ...], output: Path, fmt: str | None, store: Path | None, jobs: int, engine: str) -> None:
+def build(sources: tuple[Path, ...], output: Path | None, fmt: str | None, store: Path | None, allow_shrink: bool, base: str, jobs: int, engine: str) -> None:
     """Build a validated graph from SOURCES (workbooks, folders of CSV tables, RDF files).
 
     Every problem in the input is listed at once, one line each, as
     FILE:SHEET:ROW: column "x": message. Nothing is written unless the input is free of
-    errors and the graph conforms to the shapes.
+    errors and the graph conforms to the shapes. With --store DIR the Turtle, the
+    validation report and the Oxigraph store are published together as one new version
+    of DIR (see data/README.md, "Publishing a build"); with -o, the graph is written to OUT.
     """
+    from coevidence.ingest.publish import PublishFailed, PublishRefused, check_size, check_targets, publish
     from coevidence.ingest.validation import ValidationFailed, validate_graph
 
+    if output is None and store is None:
+        _fail("nothing to write: give -o OUT.ttl, --store DIR, or both")
     try:
-        rdf_format = output_format(output, fmt)
-        built: Built = build_graph(list(sources))
-    except BuildFailed as error:
+        rdf_format = output_format(output, fmt) if output is not None else "turtle"
+        check_targets(list(sources), output, store)
+        built: Built = build_graph(list(sources), base=check_base(base))
+    except (BuildFailed, PublishFailed) as error:
         _fail(str(error))
+    for note in built.notes:
+        click.echo(f"note: {note}", err=True)
     if built.triples is None:
         for error in built.errors:
             click.echo(str(error), err=True)
@@ -101,24 +112,45 @@ def build(sources: tuple[Path, ...], output: Path, fmt: str | None, store: Path 
         result = validate_graph(built.triples, jobs=jobs, engine=engine)
     except ValidationFailed as error:
         _fail(f"validation could not run: {error}")
-    for problem in result.problems:
-        click.echo(problem_line(problem, built.origins), err=True)
+    lines = [problem_line(problem, built.origins) for problem in result.problems]
+    for line in lines:
+        click.echo(line, err=True)
     counts = result.counts()
     if not result.conforms:
         click.echo(f"{counts['Violation']} violation(s), {counts['Warning']} warning(s): the graph does not conform; nothing written", err=True)
         sys.exit(EXIT_INVALID)
+    turtle = serialize(built.triples, "turtle")
+    data = turtle if rdf_format == "turtle" else (serialize(built.graph, rdf_format) if output is not None else None)
     try:
-        write_atomically(output, serialize(built.graph, rdf_format))
-        if store is not None:
-            # the same store the server writes and serves: the built file in its named
-            # graph, with the ontology and vocabularies beside it
-            write_store([output], store)
-    except BuildFailed as error:
+        check_size(built.records, len(built.triples), data, output, store, allow_shrink)
+    except PublishRefused as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(EXIT_INVALID)
+    except PublishFailed as error:
         _fail(str(error))
-    except (DataFileError, OSError) as error:
-        _fail(f"{store}: cannot write the store: {error}")
+    info = {
+        "coevidence": coevidence.__version__, "sources_sha256": built.digest,
+        "records": built.records, "triples": len(built.triples), "problems": counts,
+    }
+    try:
+        done = publish(
+            turtle=turtle, output=output, output_data=data, store=store,
+            report="".join(line + "\n" for line in lines), info=info, graph_name=_graph_name(sources),
+        )
+    except PublishFailed as error:
+        _fail(str(error))
     warnings = f", {counts['Warning']} warning(s)" if counts["Warning"] else ""
-    click.echo(f"wrote {output}: {len(built.triples)} triples from {built.records} records{warnings}", err=True)
+    written = [str(output)] if output is not None else []
+    if done.version is not None:
+        written.append(f"version {done.version.id} of {store}")
+    click.echo(f"wrote {' and '.join(written)}: {len(built.triples)} triples from {built.records} records{warnings}", err=True)
+
+
+def _graph_name(sources: tuple[Path, ...]) -> str:
+    """The named graph of the built data in the store: ``GRAPH[<name of the first source>]``
+    (``data/sources/cosie`` -> ``.../graph/cosie``, as the server names the bundled cosie.ttl)."""
+    first = sources[0].resolve()
+    return first.stem if first.is_file() else first.name
 
 
 @click.command()

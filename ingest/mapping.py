@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from rdflib import Literal, URIRef
-from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, RDF, RDFS, SKOS, XSD
 
 from coevidence.ingest.records import PartialDate, Record, Ref, Vocabularies
 from coevidence.ingest.tables import GROUP_KINDS, TABLES_BY_NAME
@@ -27,31 +27,51 @@ PREDICATES: dict[str, dict[str, URIRef]] = {
         "description": DCTERMS.description, "grant_agreement": COE.grantAgreement, "funder": COE.funder,
         "coordinator": COE.coordinator, "start_date": COE.startDate, "end_date": COE.endDate, "homepage": FOAF.homepage,
     },
-    "organisations": {"sector": COE.sector, "country": COE.country, "homepage": FOAF.homepage, "description": DCTERMS.description},
+    "organisations": {"sector": COE.sector, "country": COE.country, "homepage": FOAF.homepage, "member_of": ORG.memberOf, "description": DCTERMS.description},
     "work_packages": {"project": COE.partOfProject, "number": COE.workPackageNumber, "led_by": COE.ledBy},
     "places": {"country": COE.country, "description": DCTERMS.description},
     "national_contexts": {"country": COE.country, "description": DCTERMS.description},
     "policy_instruments": {"country": COE.country, "date": DCTERMS.date, "description": DCTERMS.description},
     "services": {"service_area": COE.serviceArea, "description": DCTERMS.description},
-    "groups": {"category": COE.groupCategory, "hard_to_reach": COE.hardToReach, "size": COE.groupSize, "description": DCTERMS.description},
+    "groups": {
+        "category": COE.groupCategory, "sector": COE.sector, "member_of": ORG.memberOf, "hard_to_reach": COE.hardToReach, "size": COE.groupSize,
+        "description": DCTERMS.description,
+    },
     "pilots": {
         "project": COE.partOfProject, "number": COE.pilotNumber, "country": COE.country, "places": COE.place,
-        "service": COE.service, "context": COE.nationalContext, "framed_by": COE.framedBy, "target_groups": COE.targetGroup,
+        "service": COE.service, "context": COE.nationalContext, "target_groups": COE.targetGroup,
         "stages": COE.stage, "evaluation_approaches": COE.evaluationApproach, "big_ideas": COE.illustrates,
         "start_date": COE.startDate, "end_date": COE.endDate, "wave": COE.wave, "description": DCTERMS.description,
     },
-    "participations": {"pilot": COE.pilot, "actor": COE.participant, "role": COE.role, "stage": COE.stage, "description": DCTERMS.description},
+    "participations": {
+        "pilot": COE.pilot, "actor": COE.participant, "role": COE.role, "stage": COE.stage, "level": COE.participationLevel,
+        "description": DCTERMS.description,
+    },
     "exchanges": {
         "pilot": COE.pilot, "provider": COE.provider, "recipient": COE.recipient, "resource_type": COE.resourceType,
         "stage": COE.stage, "description": DCTERMS.description,
     },
-    "method_uses": {"pilot": COE.pilot, "method": COE.method, "stage": COE.stage, "date": DCTERMS.date, "description": DCTERMS.description},
+    "method_uses": {
+        "pilot": COE.pilot, "method": COE.method, "stage": COE.stage, "date": DCTERMS.date, "led_to": COE.ledTo, "description": DCTERMS.description,
+    },
+    "outputs": {"pilot": COE.pilot, "output_type": COE.outputType, "stage": COE.stage, "date": DCTERMS.date, "description": DCTERMS.description},
     "outcomes": {
         "pilot": COE.pilot, "outcome_type": COE.outcomeType, "direction": COE.direction, "value_scope": COE.valueScope,
-        "impact_level": COE.impactLevel, "evidence_type": COE.evidenceType, "big_ideas": COE.illustrates, "description": DCTERMS.description,
+        "impact_level": COE.impactLevel, "evidence_type": COE.evidenceType, "evaluator_relation": COE.evaluatorRelation,
+        "observed_from": COE.observedFrom, "observed_until": COE.observedUntil, "lasting": COE.lasting, "big_ideas": COE.illustrates,
+        "description": DCTERMS.description,
     },
-    "factors": {"pilots": COE.pilot, "effect": COE.effect, "category": COE.factorCategory, "big_ideas": COE.illustrates, "description": DCTERMS.description},
-    "context_statements": {"dimension": COE.contextDimension, "aspect": COE.contextAspect, "policy": COE.policyInstrument, "description": DCTERMS.description},
+    "needs": {"pilot": COE.pilot, "stage": COE.stage, "description": DCTERMS.description},
+    "factors": {
+        "pilots": COE.pilot, "project": COE.wholeProject, "effect": COE.effect, "category": COE.factorCategory, "arises_from": COE.arisesFrom,
+        "stage": COE.arisesAtStage, "method": COE.arisesFromMethod, "affected": COE.affected, "big_ideas": COE.illustrates,
+        "description": DCTERMS.description,
+    },
+    "framings": {"pilot": COE.pilot, "policy": COE.policyInstrument, "description": DCTERMS.description},
+    "context_statements": {
+        "dimension": COE.contextDimension, "aspect": COE.contextAspect, "policy": COE.policyInstrument, "welfare_regime": COE.welfareRegime,
+        "administrative_tradition": COE.administrativeTradition, "description": DCTERMS.description,
+    },
     "findings": {"about": COE.about, "description": DCTERMS.description},
     "measures": {"value": COE.numericValue, "unit": COE.unit, "indicator": COE.indicator, "approximate": COE.approximate},
 }
@@ -84,6 +104,8 @@ def column_predicate(table: str, column: str) -> URIRef | None:
         return COE.locator
     if column == "confidence":
         return COE.confidence
+    if column == "disagrees_with":
+        return COE.disagreesWith
     return PREDICATES.get(table, {}).get(column) or INVERSE.get((table, column))
 
 
@@ -154,9 +176,16 @@ class Mapper:
                 return f"{self.names(record, 'actor')} as {self.names(record, 'role')} in {self.names(record, 'pilot')}"
             case "exchanges":
                 to = self.names(record, "recipient") or self.names(record, "pilot")
-                return f"{self.names(record, 'resource_type')} from {self.names(record, 'provider')} to {to}"
+                giver = self.names(record, "provider") or "a giver the sources do not name"
+                return f"{self.names(record, 'resource_type')} from {giver} to {to}"
             case "method_uses":
                 return f"{self.names(record, 'method')} in {self.names(record, 'pilot')}"
+            case "outputs":
+                return f"{short(record.get('title'))} (output of {self.names(record, 'pilot')})"
+            case "needs":
+                return f"need found in {self.names(record, 'pilot')}: {short(record.get('description'))}"
+            case "framings":
+                return f"{self.names(record, 'pilot')} framed by {self.names(record, 'policy')}"
             case "outcomes":
                 return f"{self.names(record, 'direction')} outcome ({self.names(record, 'outcome_type')}) of {self.names(record, 'pilot')}"
             case "factors":
@@ -182,7 +211,7 @@ class Mapper:
             g((subject, RDF.type, COE.Publication))
         if record.table == "sources":
             g((subject, COE.sourceKey, Literal(record.key)))
-        label = record.get("title") or record.get("name") or self.claim_label(record) or record.key
+        label = (self.claim_label(record) if record.table == "outputs" else None) or record.get("title") or record.get("name") or self.claim_label(record) or record.key
         g((subject, RDFS.label, Literal(str(label))))
         if record.table in TITLED:
             g((subject, DCTERMS.title, Literal(str(record.get("title")))))
@@ -230,6 +259,9 @@ class Mapper:
                     g((evidence, COE.locator, Literal(str(record.get("locator")))))
         if record.get("confidence") is not None:
             g((subject, COE.confidence, record.get("confidence")))
+        for other in record.many("disagrees_with"):  # symmetric: stated on both sides
+            g((subject, COE.disagreesWith, other.iri))
+            g((other.iri, COE.disagreesWith, subject))
 
 
 def map_records(records: list[Record], vocabularies: Vocabularies, build: URIRef, sink: list | None = None, progress=None) -> list:

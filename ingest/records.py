@@ -20,7 +20,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SKOS
 
 from coevidence.ingest.readers import Origin, ReadResult, Row, TableRows, suggest
-from coevidence.ingest.tables import GROUP_KINDS, ID_SPACES, IRI_SEGMENTS, TABLES, TABLES_BY_NAME, Column, Kind, Table
+from coevidence.ingest.tables import GROUP_KINDS, ID_SPACES, IRI_SEGMENTS, REMOVED_COLUMNS, TABLES, TABLES_BY_NAME, Column, Kind, Table
 from coevidence.ontology import COUNTRY, ID, VOCAB
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]+$")
@@ -30,6 +30,12 @@ BOOLEANS = {"yes": True, "no": False, "true": True, "false": False, "y": True, "
 MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name} | {
     name.lower(): number for number, name in enumerate(calendar.month_abbr) if name
 }
+
+
+def _shown(text: str) -> str:
+    """*text* with what a terminal would not show (controls, line breaks, lone surrogates) escaped,
+    so that one problem stays one line."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape", "backslashreplace").decode("ascii") for c in text)
 
 
 @dataclass(frozen=True, order=True)
@@ -43,9 +49,9 @@ class IngestError:
     message: str = ""
 
     def __str__(self) -> str:
-        place = ":".join(str(part) for part in (self.file, self.sheet, self.row) if part is not None)
-        column = f'column "{self.column}": ' if self.column is not None else ""
-        return f"{place}: {column}{self.message}"
+        place = ":".join(str(part) for part in (self.file, self.sheet, self.row) if part is not None and part != "")
+        column = f'column "{_shown(self.column)}": ' if self.column is not None else ""
+        return f"{place}: {column}{_shown(self.message)}"
 
     @classmethod
     def at(cls, origin: Origin, column: str | None, message: str) -> IngestError:
@@ -264,9 +270,19 @@ def parse_boolean(text: str) -> bool:
     return value
 
 
+#: what an IRI may not hold (RFC 3987): spaces and controls, <>"{}|\^` and a % not followed by two hex digits
+IRI_UNSAFE = re.compile(r'[\x00-\x20<>"{}|\\^`\x7f-\x9f]|%(?![0-9A-Fa-f]{2})')
+
+
 def parse_url(text: str) -> str:
     parts = urlsplit(text)
     if parts.scheme in ("http", "https") and parts.netloc and not re.search(r"\s", text):
+        bad = IRI_UNSAFE.search(text)
+        if bad:
+            shown = bad.group() if bad.group().isprintable() else f"U+{ord(bad.group()):04X}"
+            encoded = "%" + "%".join(f"{b:02X}" for b in bad.group().encode("utf-8")) if bad.group() != "%" else "%25"
+            quoted = text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
+            raise CellError(f'"{quoted}" is not a web address: "{shown}" at character {bad.start() + 1} may not appear in one (write it as {encoded})')
         return text
     if not parts.scheme and re.fullmatch(r"(www\.)?[\w-]+(\.[\w-]+)+(/\S*)?", text):
         raise CellError(f'"{text}" is not a web address (did you mean "https://{text}"?)')
@@ -274,6 +290,8 @@ def parse_url(text: str) -> str:
 
 
 def parse_id(text: str) -> str:
+    if text in (".", ".."):  # would mint .../place/.. , which clients resolve onto another IRI
+        raise CellError(f'"{text}" is not a valid id: an id must hold a letter or a digit')
     if ID_PATTERN.fullmatch(text):
         return text
     cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-")
@@ -346,6 +364,8 @@ def _check_header(rows: TableRows, table: Table, errors: list[IngestError]) -> s
         seen.add(name)
         if name in known:
             usable.add(name)
+        elif (table.name, name.strip()) in REMOVED_COLUMNS:
+            errors.append(IngestError.at(rows.origin, name, REMOVED_COLUMNS[(table.name, name.strip())]))
         elif name.strip() in known:
             errors.append(IngestError.at(rows.origin, name, f'stray whitespace in the header (did you mean "{name.strip()}"?)'))
         else:
@@ -440,7 +460,12 @@ def parse_sources(read: ReadResult, vocabularies: Vocabularies, known_iris: set[
 
     ``known_iris`` are subjects of RDF files passed through: a reference may name them too.
     """
-    errors = [IngestError.at(p.origin, p.column, p.message) for p in read.problems]
+    # a file that could not be read at all is a cause: what refers to its rows is not checked
+    # (the errors it would give are folded into a count on the cause), and causes come first
+    causes = [p for p in read.problems if p.fatal]
+    errors = [IngestError.at(p.origin, p.column, p.message) for p in read.problems if not p.fatal]
+    unreadable = {p.origin.sheet for p in causes} | ({"*"} if any(not p.origin.sheet for p in causes) else set())
+    folded: dict[str, int] = defaultdict(int)
     records: list[Record] = []
     present: set[str] = _tables_named_by(known_iris)
     for rows in read.tables:
@@ -456,12 +481,18 @@ def parse_sources(read: ReadResult, vocabularies: Vocabularies, known_iris: set[
     first: dict[tuple[str, str], Record] = {}
     index: dict[str, dict[str, Record]] = defaultdict(dict)
     unique: list[Record] = []
+    # across the tables of one id space, the table listed first in TABLES keeps the id, and
+    # the row of the later table is the one told it reuses it
+    order = {table.name: n for n, table in enumerate(TABLES)}
+    records.sort(key=lambda record: order[record.table])
     for record in records:
         space_key = (_id_space(record.table), record.key)
         if space_key in first:
             earlier = first[space_key].origin
             where = f"{earlier.file}:{earlier.sheet}:{earlier.row}"
-            errors.append(IngestError.at(record.origin, "id", f'duplicate id "{record.key}" (first used in {where})'))
+            other = first[space_key].table
+            what = f'duplicate id "{record.key}"' if other == record.table else f'id "{record.key}" is already the id of a row of {other}, and the two tables share their ids'
+            errors.append(IngestError.at(record.origin, "id", f"{what} (first used in {where})"))
             continue
         first[space_key] = record
         index[record.table][record.key] = record
@@ -478,7 +509,13 @@ def parse_sources(read: ReadResult, vocabularies: Vocabularies, known_iris: set[
             typed = value if isinstance(value, tuple) else (value,)
             resolved: list[Ref] = []
             for ref in typed:
-                target = _resolve(ref, column, index, known_iris, present, record, absent_reported, errors)
+                if unreadable and (unreadable & set(column.refs) or "*" in unreadable):
+                    found = _resolve(ref, column, index, known_iris, present | set(column.refs), record, absent_reported, [])
+                    if found is None:
+                        folded[next((t for t in column.refs if t in unreadable), "*")] += 1
+                    target = found
+                else:
+                    target = _resolve(ref, column, index, known_iris, present, record, absent_reported, errors)
                 if target is not None:
                     resolved.append(target)
             if len(resolved) != len(typed):
@@ -486,7 +523,15 @@ def parse_sources(read: ReadResult, vocabularies: Vocabularies, known_iris: set[
             else:
                 record.values[column.name] = tuple(resolved) if column.multi else resolved[0]
     errors.sort(key=lambda e: (e.file, e.sheet or "", e.row or 0, e.column or "", e.message))
-    return Parsed(unique, errors)
+    first_causes = []
+    for problem in causes:
+        count = folded.pop(problem.origin.sheet or "*", 0)
+        if not problem.origin.sheet and not count:
+            count = sum(folded.values())
+            folded.clear()
+        note = f" ({count} reference{'s' if count != 1 else ''} to its rows not checked)" if count else ""
+        first_causes.append(IngestError.at(problem.origin, problem.column, problem.message + note))
+    return Parsed(unique, first_causes + errors)
 
 
 def _resolve(

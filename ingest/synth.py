@@ -1,8 +1,11 @@
 """Synthetic sources for benchmarks and scale tests: CSV tables in the ingest format.
 
 The shape imitates real pilots: 10 to 40 actors, 20 to 200 exchanges, several outcomes,
-factors, method uses and sources per pilot, with skewed distributions (most pilots small, a
-few large; a few resource types, roles and methods far more common than the rest). The
+outputs, factors, method uses and sources per pilot, with skewed distributions (most pilots
+small, a few large; a few resource types, roles and methods far more common than the rest).
+It follows format version 2: links to laws are framings, some resources come from a programme
+or from a giver not named, some actors belong to a network, some factors hold for the project
+as a whole, outcomes say who evaluated them, and some participations carry an IAP2 level. The
 output depends only on the number of pilots and the seed. Synthetic data never goes into
 ``data/``: :func:`write_synthetic` refuses a folder inside the package's data.
 """
@@ -75,9 +78,22 @@ class _Generator:
             start_date="2018-01", end_date="2021-12", sources="synth-report",
         )
         self.add("work_packages", id="synth-wp1", project=SYNTH_PROJECT, number=1, title="Pilots", led_by="synth-coordinator")
+        for n, (effect, category) in enumerate((("enabling", "resources-and-time"), ("hindering", "politics-and-policy")), start=1):
+            self.add(
+                "factors", id=f"synth-f{n}", project=SYNTH_PROJECT, effect=effect, category=category,
+                description=f"Project-level factor {n}, stated for the pilots as a whole.", sources="synth-report",
+            )
         for country in COUNTRIES:
             key = country.lower()
             self.add("national_contexts", id=f"ctx-{key}", country=country, title=f"Co-creation context of {country}")
+            self.add(
+                "context_statements", id=f"ctx-{key}-regime", context=f"ctx-{key}", dimension="socio-political", aspect="welfare-regime",
+                welfare_regime=self.code("welfare-regime"), description=f"The welfare regime of {country}.", sources="synth-report",
+            )
+            self.add(
+                "context_statements", id=f"ctx-{key}-tradition", context=f"ctx-{key}", dimension="socio-political", aspect="administrative-tradition",
+                administrative_tradition=self.code("administrative-tradition"), description=f"The administrative tradition of {country}.", sources="synth-report",
+            )
             for n in range(1, 4):
                 self.add("policy_instruments", id=f"policy-{key}-{n}", title=f"Reform {n} of {country}", country=country, date=str(2000 + n), sources="synth-report")
             for n in range(1, 3):
@@ -100,11 +116,16 @@ class _Generator:
         self.add("services", id=service, title=f"Service of pilot {number}", service_area=self.code("service-area"))
         actors: list[str] = []
         citizen_groups: list[str] = []
+        network = f"{p}-network"
+        self.add("groups", id=network, name=f"Local network of pilot {number}", kind="network", sector=self.codes_of("sector", 1, 3))
         for a in range(1, self.skewed(10, 40) + 1):
             actor = f"{p}-a{a}"
             actors.append(actor)
             if rng.random() < 0.6:
-                self.add("organisations", id=actor, name=f"Organisation {a} of pilot {number}", sector=self.code("sector"), country=country)
+                self.add(
+                    "organisations", id=actor, name=f"Organisation {a} of pilot {number}", sector=self.code("sector") if rng.random() < 0.9 else "",
+                    country=country, member_of=network if rng.random() < 0.2 else "",
+                )
             else:
                 kind = rng.choices(("citizen", "professional", "informal-network"), weights=(6, 3, 1))[0]
                 if kind == "citizen":
@@ -120,33 +141,65 @@ class _Generator:
             self.add("groups", id=actor, name=f"Citizens of pilot {number}", kind="citizen", category=self.codes_of("group-category", 1, 1))
         self.add(
             "pilots", id=p, project=SYNTH_PROJECT, number=number, title=f"Synthetic pilot {number}", country=country, places=place,
-            service=service, context=f"ctx-{country.lower()}", framed_by=f"policy-{country.lower()}-{rng.randint(1, 3)}",
+            service=service, context=f"ctx-{country.lower()}",
             target_groups="; ".join(citizen_groups[:2]), stages=self.codes_of("stage", 1, 4),
             evaluation_approaches=self.codes_of("evaluation-approach", 1, 2), big_ideas=self.codes_of("big-idea", 0, 2),
             start_date=f"{rng.randint(2018, 2019)}-{rng.randint(1, 12):02d}", end_date=f"{rng.randint(2020, 2021)}",
             description=f"Pilot {number}, synthetic.", sources="; ".join(sources),
         )
+        self.add("participations", id=f"{p}-pa0", pilot=p, actor=network, role="stakeholder", **self.evidence(sources))
+        policy = f"policy-{country.lower()}-{rng.randint(1, 3)}"
+        self.add("framings", id=f"{p}-fr1", pilot=p, policy=policy, description=f"Pilot {number} worked within a national reform.", **self.evidence(sources))
         for a, actor in enumerate(actors, start=1):
-            self.add("participations", id=f"{p}-pa{a}", pilot=p, actor=actor, role=self.code("role"), stage=self.codes_of("stage", 0, 2), **self.evidence(sources))
+            level = self.code("participation-level") if actor in citizen_groups and rng.random() < 0.5 else ""
+            self.add(
+                "participations", id=f"{p}-pa{a}", pilot=p, actor=actor, role=self.code("role"), stage=self.codes_of("stage", 0, 2), level=level,
+                **self.evidence(sources),
+            )
+            if level and rng.random() < 0.5:
+                self.add("measures", id=f"{p}-pa{a}-me", claim=f"{p}-pa{a}", value=rng.randint(3, 300), unit="people", indicator="people who took part", approximate="no")
         for x in range(1, self.skewed(20, 200, 1.0, 6.0) + 1):
             provider, recipient = rng.sample(actors, 2)
+            draw = rng.random()
+            if draw < 0.05:
+                provider = policy  # a resource that came from a programme
+            elif draw < 0.1:
+                provider = ""  # the sources name no giver
             self.add(
                 "exchanges", id=f"{p}-x{x}", pilot=p, provider=provider, recipient=recipient if rng.random() < 0.8 else "",
                 resource_type=self.code("resource-type"), stage=self.codes_of("stage", 0, 1), **self.evidence(sources),
             )
-        for m in range(1, self.skewed(2, 8) + 1):
-            self.add("method_uses", id=f"{p}-m{m}", pilot=p, method=self.code("method"), stage=self.codes_of("stage", 0, 1), **self.evidence(sources))
-        for o in range(1, self.skewed(2, 8) + 1):
+        outputs = [f"{p}-op{k}" for k in range(1, self.skewed(1, 5) + 1)]
+        for k, output in enumerate(outputs, start=1):
             self.add(
-                "outcomes", id=f"{p}-o{o}", pilot=p, outcome_type=self.codes_of("outcome-type", 1, 2), direction=self.code("direction"),
+                "outputs", id=output, pilot=p, title=f"Output {k} of pilot {number}", output_type=self.codes_of("outcome-type", 1, 1),
+                stage=self.codes_of("stage", 0, 1), date=f"{rng.randint(2018, 2021)}", **self.evidence(sources),
+            )
+        if rng.random() < 0.5:
+            self.add("needs", id=f"{p}-n1", pilot=p, stage="co-initiation", description=f"A need found in pilot {number}.", **self.evidence(sources))
+        outcomes = [f"{p}-o{o}" for o in range(1, self.skewed(2, 8) + 1)]
+        for m in range(1, self.skewed(2, 8) + 1):
+            led_to = rng.choice(outputs + outcomes) if rng.random() < 0.3 else ""
+            self.add(
+                "method_uses", id=f"{p}-m{m}", pilot=p, method=self.code("method"), stage=self.codes_of("stage", 0, 1), led_to=led_to,
+                **self.evidence(sources),
+            )
+        for o, outcome in enumerate(outcomes, start=1):
+            self.add(
+                "outcomes", id=outcome, pilot=p, outcome_type=self.codes_of("outcome-type", 1, 2), direction=self.code("direction"),
                 value_scope=self.code("value-scope"), impact_level=self.code("impact-level"), evidence_type=self.code("evidence-type"),
+                evaluator_relation=self.code("evaluator-relation"), observed_until=f"{rng.randint(2019, 2022)}" if rng.random() < 0.3 else "",
+                lasting=rng.choice(("yes", "no")) if rng.random() < 0.2 else "",
                 description=f"Outcome {o} of pilot {number}.", **self.evidence(sources),
             )
             if rng.random() < 0.3:
-                self.add("measures", id=f"{p}-o{o}-me", claim=f"{p}-o{o}", value=rng.randint(1, 500), unit="people", indicator="people reached", approximate="yes" if rng.random() < 0.3 else "no")
+                self.add("measures", id=f"{p}-o{o}-me", claim=outcome, value=rng.randint(1, 500), unit="people", indicator="people reached", approximate="yes" if rng.random() < 0.3 else "no")
         for f in range(1, self.skewed(2, 8) + 1):
+            linked = rng.random() < 0.3
             self.add(
                 "factors", id=f"{p}-f{f}", pilots=p, effect=self.code("factor-effect"), category=self.code("factor-category"),
+                arises_from=rng.choice((policy, rng.choice(actors))) if linked else "", stage=self.codes_of("stage", 0, 1) if linked else "",
+                affected=rng.choice(outcomes) if linked else "",
                 description=f"Factor {f} of pilot {number}.", **self.evidence(sources),
             )
         if rng.random() < 0.5:

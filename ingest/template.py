@@ -84,6 +84,8 @@ def _about(book: Workbook, ontology: Graph) -> None:
         ("6.", "Every claim names its sources (keys from the sources sheet) and, where you can, the exact quote and where it is (page, section)."),
         ("7.", "Yellow headers are required columns; blue ones are optional. Sheets starting with _ are notes and are not read."),
         ("8.", "Check and build with: coevidence build THIS-WORKBOOK.xlsx -o out.ttl (every problem is listed with its sheet, row and column)."),
+        ("9.", "Format version 2. A factor the sources state for the project as a whole names the project (project column), never every pilot. What a pilot made or did goes in outputs, a need it found in needs, a law or programme it worked within in framings; a resource whose giver the sources do not name leaves provider empty."),
+        ("10.", "Enter only what the sources state. A reading of your own that you stand by (an inference) gets confidence low, and its description says so."),
         ("", ""),
         ("Sheets", ""),
     ]

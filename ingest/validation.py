@@ -26,8 +26,12 @@ find exactly the problems of one plain pySHACL call, bad records included.
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import multiprocessing
+import os
+import signal
+import sys
 from collections import defaultdict
 from contextlib import contextmanager
 from collections.abc import Iterable
@@ -324,7 +328,24 @@ def _node(text: str) -> Node:
     return BNode(text[2:]) if text.startswith("_:") else URIRef(text)
 
 
-def _worker(graph, plan, chunks, validator, connection) -> None:  # pragma: no cover - runs in a child
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int) -> None:
+    """Ask Linux to kill this process when its parent dies (``prctl(PR_SET_PDEATHSIG)``), so a
+    killed build leaves no worker behind; if the parent is already gone, end now."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # pragma: no cover - a libc without prctl
+            pass
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _worker(graph, plan, chunks, validator, connection, parent) -> None:  # pragma: no cover - runs in a child
+    die_with_parent(parent)
     gc.disable()  # everything inherited is acyclic data, and the child is short-lived
     try:
         connection.send(_validate_chunks(graph, plan, chunks, validator))
@@ -388,7 +409,7 @@ def _run_in_workers(graph: Triples, plan: Plan, order: list[int], validator: Tur
             if not share:
                 continue
             receiver, sender = context.Pipe(duplex=False)
-            process = context.Process(target=_worker, args=(graph, plan, share, validator, sender), daemon=True)
+            process = context.Process(target=_worker, args=(graph, plan, share, validator, sender, os.getpid()), daemon=True)
             process.start()
             sender.close()
             processes.append((process, receiver))

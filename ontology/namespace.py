@@ -23,12 +23,16 @@ class COE(DefinedNamespace):
     Evidence: URIRef
     Factor: URIRef
     Finding: URIRef
+    Framing: URIRef
+    IdentifiedNeed: URIRef
     InformalNetwork: URIRef
     Measure: URIRef
     MethodUse: URIRef
     NationalContext: URIRef
+    Network: URIRef
     Organisation: URIRef
     Outcome: URIRef
+    Output: URIRef
     Participation: URIRef
     Pilot: URIRef
     Place: URIRef
@@ -44,7 +48,12 @@ class COE(DefinedNamespace):
 
     # properties
     about: URIRef
+    administrativeTradition: URIRef
+    affected: URIRef
     approximate: URIRef
+    arisesAtStage: URIRef
+    arisesFrom: URIRef
+    arisesFromMethod: URIRef
     confidence: URIRef
     contextAspect: URIRef
     contextDimension: URIRef
@@ -52,15 +61,16 @@ class COE(DefinedNamespace):
     coordinator: URIRef
     country: URIRef
     direction: URIRef
+    disagreesWith: URIRef
     effect: URIRef
     endDate: URIRef
     enteredIn: URIRef
     evaluationApproach: URIRef
+    evaluatorRelation: URIRef
     evidence: URIRef
     evidenceType: URIRef
     factorCategory: URIRef
     file: URIRef
-    framedBy: URIRef
     funder: URIRef
     grantAgreement: URIRef
     groupCategory: URIRef
@@ -69,15 +79,21 @@ class COE(DefinedNamespace):
     illustrates: URIRef
     impactLevel: URIRef
     indicator: URIRef
+    lasting: URIRef
     ledBy: URIRef
+    ledTo: URIRef
     locator: URIRef
     measure: URIRef
     method: URIRef
     nationalContext: URIRef
     numericValue: URIRef
+    observedFrom: URIRef
+    observedUntil: URIRef
     outcomeType: URIRef
+    outputType: URIRef
     partOfProject: URIRef
     participant: URIRef
+    participationLevel: URIRef
     partner: URIRef
     pilot: URIRef
     pilotNumber: URIRef
@@ -102,4 +118,6 @@ class COE(DefinedNamespace):
     unit: URIRef
     valueScope: URIRef
     wave: URIRef
+    welfareRegime: URIRef
+    wholeProject: URIRef
     workPackageNumber: URIRef

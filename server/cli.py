@@ -86,6 +86,9 @@ def serve(host, port, data_paths, store_dir, endpoint, endpoint_user, endpoint_p
                                             ident="coevidence")
         except OSError as error:
             _fail(f"cannot listen on {host}:{port}: {error.strerror or error}")
+        from coevidence.server import wsgi
+
+        wsgi.adopt(server)  # waitress's own errors (431...) in the app's JSON error shape
         store = app.extensions[STORE]
         click.echo(
             f"coevidence: serving SPARQL at http://{shown_host}:{server.effective_port}/sparql "

@@ -6,7 +6,8 @@ anything unexpected are turned into a Problem here, and rendered in one shape:
 
 - for machines (the default): ``{"error": {"status": 400, "title": "...", "detail": "..."}}``
   as ``application/json``;
-- for browsers (``Accept: text/html``): a small HTML page;
+- for browsers (``Accept: text/html``): a small HTML page, with the query form refilled
+  with the query the visitor sent, if any;
 - for ``Accept: text/plain``: the same three facts as text.
 
 Statuses: a query that does not parse, or that the engine cannot evaluate, is 400; a query the policy refuses (update, SERVICE,
@@ -19,7 +20,7 @@ from __future__ import annotations
 import json
 import logging
 
-from flask import Flask, Response, render_template, request
+from flask import Flask, Response, g, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from coevidence.server.stores import (
@@ -27,6 +28,8 @@ from coevidence.server.stores import (
     QueryRejected,
     QuerySyntaxError,
     QueryTimeout,
+    QueryTooComplex,
+    ResultNotWritable,
     StoreError,
     StoreUnavailable,
 )
@@ -38,6 +41,8 @@ STORE_ERRORS: dict[type[StoreError], tuple[int, str]] = {
     QuerySyntaxError: (400, "Query syntax error"),
     QueryFailed: (400, "Query failed"),
     QueryRejected: (403, "Query refused"),
+    QueryTooComplex: (400, "Query too deeply nested"),
+    ResultNotWritable: (406, "Not acceptable"),
     QueryTimeout: (503, "Query timed out"),
     StoreUnavailable: (503, "Store unavailable"),
     StoreError: (500, "Store error"),
@@ -80,7 +85,7 @@ def render(problem: Problem) -> Response:
         ["application/json", "text/html", "text/plain"], default="application/json"
     )
     if best == "text/html":
-        body = render_template("error.html", problem=problem)
+        body = render_template("error.html", problem=problem, query=g.get("sparql_query"))
         response = Response(body, problem.status, mimetype="text/html")
     elif best == "text/plain":
         body = f"{problem.status} {problem.title}\n\n{problem.detail}\n"

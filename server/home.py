@@ -107,17 +107,13 @@ def index():
 def download(name: str):
     if name not in DOWNLOADS or not serves_bundled_data():
         raise Problem(404, "Not found", f"/data/{name} is not a file of this dataset; see / for the downloads.")
+    if name == "void.ttl":  # written for the host and base this server answers at, not a fixed address
+        from coevidence.server.linkeddata.discovery import void_response
+
+        return void_response()
     path, _ = DOWNLOADS[name]
     response = send_file(path, mimetype="text/turtle", conditional=True, etag=True, max_age=3600)
-    response.headers["Access-Control-Allow-Origin"] = "*"
     return response
-
-
-@bp.route("/.well-known/void")
-def well_known_void():
-    if not serves_bundled_data():
-        raise Problem(404, "Not found", "this server does not serve the bundled dataset, so it has no VoID description of it.")
-    return redirect(url_for("home.download", name="void.ttl"), code=303)
 
 
 @bp.route("/favicon.ico")

@@ -11,6 +11,7 @@ Precedence, lowest first: the default, the environment, then the mapping passed 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +45,15 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
+def _nesting(text: str) -> int:
+    from coevidence.server.sparql.scan import NESTING_CEILING
+
+    value = _positive_int(text)
+    if value > NESTING_CEILING:
+        raise ValueError(f"must be a whole number from 1 to {NESTING_CEILING}")
+    return value
+
+
 def _paths(text: str) -> tuple[Path, ...]:
     return tuple(Path(part) for part in text.split(os.pathsep) if part)
 
@@ -54,6 +64,12 @@ def _optional_text(text: str) -> str | None:
 
 def _optional_path(text: str) -> Path | None:
     return Path(text) if text else None
+
+
+def _base(text: str) -> str:
+    if not re.match(r"^https?://[^/]+/", text):
+        raise ValueError("must be an absolute http(s) URL ending in a path, such as https://w3id.org/coevidence/")
+    return text if text.endswith("/") else text + "/"
 
 
 @dataclass(frozen=True)
@@ -79,6 +95,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "MAX_QUERY_BYTES", 100_000, _positive_int,
         "Largest query accepted, in bytes of UTF-8; a larger one is answered 413.",
+    ),
+    Setting(
+        "MAX_NESTING", 100, _nesting,
+        "Deepest nesting a query may have: brackets (`{ }`, `( )`, `[ ]`) inside one another, "
+        "plus runs of operators (`!!x`) and one level per 10 operators of one chain (`1+1+...`). "
+        "A deeper query is answered 400 before any parser reads it. At most 250.",
     ),
     Setting(
         "WORKERS", 2, _positive_int,
@@ -126,6 +148,18 @@ SETTINGS: tuple[Setting, ...] = (
         "CACHE_MAX_AGE_S", 60, _non_negative_int,
         "`Cache-Control: max-age` of query results, in seconds. Results also carry an ETag "
         "tied to the data version, so clients can revalidate cheaply (304).",
+    ),
+    Setting(
+        "PUBLIC_BASE", "https://w3id.org/coevidence/", _base,
+        "The base the dataset's IRIs start with: `<base>id/...` (data), `<base>vocab/...` (SKOS), "
+        "`<base>ontology#...`. The server maps its own `/id/`, `/doc/`, `/vocab/` and `/ontology` "
+        "URLs onto IRIs under it, whatever host it answers at.",
+    ),
+    Setting(
+        "REPORT_PATH", None, _optional_path,
+        "The SHACL validation report (Turtle) whose warnings and violations the resource pages "
+        "show. Default: `report.ttl` in the served version of a publication root (`--store DIR`), "
+        "or the bundled `data/report.ttl` with the bundled data; none otherwise.",
     ),
 )
 

@@ -14,6 +14,14 @@ from rdflib.namespace import XSD
 from rdflib.term import Identifier
 
 IRI, BNODE, STRING, LANG, TYPED, TRIPLE = range(6)
+#: what every writer says of a triple term: the endpoint answers in SPARQL 1.1 and RDF 1.1
+#: formats, none of which holds one, so a result holding one is refused in every format
+#: (400 "Query failed"), never half written
+TRIPLE_TERM_REFUSED = (
+    "the result holds an RDF 1.2 triple term (<<( s p o )>>), which no format of this endpoint "
+    "writes (SPARQL 1.1 results and RDF 1.1 syntaxes cannot hold one); select its parts "
+    "instead, with SUBJECT(), PREDICATE() and OBJECT()"
+)
 XSD_STRING = str(XSD.string)
 
 
@@ -94,6 +102,6 @@ class RdflibTerms:
         elif kind == BNODE:
             value = BNode(term[1])
         else:
-            raise ValueError("an RDF 1.2 triple term cannot be represented in rdflib")
+            raise ValueError(TRIPLE_TERM_REFUSED)
         self._cache[term] = value
         return value

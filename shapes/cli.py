@@ -18,7 +18,8 @@ import click
 import pyoxigraph
 from coevidence.shapes import ValidationResult
 from coevidence.shapes import validate as validate_graph
-from rdflib import Graph
+from coevidence.ontology import COE
+from rdflib import Graph, URIRef
 from rdflib.exceptions import Error as RDFLibError
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
@@ -208,13 +209,32 @@ def read_graph(paths: list[Path]) -> Graph:
 # ---------------------------------------------------------------------------
 
 
-def human_report(result: ValidationResult) -> str:
-    """One line per problem: severity, focus label and IRI, path, message (and value)."""
+def entered_at(graph: Graph | None, focus: str) -> str | None:
+    """``FILE:SHEET:ROW`` of the source row the focus node (or the record it belongs to, whose
+    IRI it extends) was entered in, as ``coevidence build`` records it (``coe:enteredIn``)."""
+    if graph is None:
+        return None
+    text = focus
+    while "/" in text.split("://", 1)[-1]:
+        row = graph.value(URIRef(text), COE.enteredIn)
+        if row is not None:
+            file, sheet, number = (graph.value(row, term) for term in (COE.file, COE.sheet, COE.row))
+            if file is not None:
+                return ":".join(str(part) for part in (file, sheet, number) if part is not None)
+        text = text.rsplit("/", 1)[0]
+    return None
+
+
+def human_report(result: ValidationResult, graph: Graph | None = None) -> str:
+    """One line per problem: severity, focus label and IRI, the source row it was entered in
+    (when *graph* records it), path, message (and value)."""
     lines = []
     for problem in result.problems:
         where = f"{problem.path}: " if problem.path else ""
         value = f" (value: {problem.value})" if problem.value is not None else ""
-        lines.append(f"{problem.severity:<9}  {problem.focus_label} ({problem.focus})  {where}{problem.message}{value}")
+        row = entered_at(graph, problem.focus)
+        entered = f" entered in {row}" if row else ""
+        lines.append(f"{problem.severity:<9}  {problem.focus_label} ({problem.focus}){entered}  {where}{problem.message}{value}")
     return "\n".join(lines) + ("\n" if lines else "")
 
 
@@ -233,12 +253,12 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
-def render(result: ValidationResult, report_format: str) -> str:
+def render(result: ValidationResult, report_format: str, graph: Graph | None = None) -> str:
     if report_format == "turtle":
         return result.to_turtle()
     if report_format == "json":
         return result.to_json()
-    return human_report(result)
+    return human_report(result, graph)
 
 
 # ---------------------------------------------------------------------------
@@ -276,7 +296,7 @@ def validate(ctx: click.Context, files: tuple[Path, ...], report_format: str | N
         result = validate_graph(graph)
     shown = result if show_warnings else result.only("Violation")
     hidden = len(result.problems) - len(shown.problems)
-    text = render(shown, report_format)
+    text = render(shown, report_format, graph)
     count_line = summary(result, len(files), hidden)
 
     if output is not None:

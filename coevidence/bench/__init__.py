@@ -15,6 +15,8 @@ import click
 BENCHMARKS = {
     "ingest": "coevidence.bench.ingest",
     "endpoint": "coevidence.bench.endpoint",
+    "network": "coevidence.bench.network",
+    "pages-ld": "coevidence.bench.pages",
 }
 
 

@@ -13,6 +13,7 @@ from rdflib import Literal, URIRef, Variable
 
 from coevidence.server.backend import current_store
 from coevidence.server.exports.safety import safe_cell
+from coevidence.server import urls
 from coevidence.server.queries import load_query
 
 #: the most rows one explorer query brings back (they read at most the whole dataset)
@@ -62,17 +63,10 @@ def show_query_url(name: str, **bindings: str) -> str:
 
 
 def resource_url(iri: str) -> str:
-    """Where a resource of the dataset (or any IRI) is shown locally.
-
-    The one place that decides it: ``/describe?iri=IRI`` when the linked-data pages are
-    part of the app (their ``linkeddata.describe`` route; point this at their
-    ``urls.local_url`` once merged), else the endpoint's own HTML answer to ``DESCRIBE <IRI>``.
-    """
-    if "linkeddata.describe" in current_app.view_functions:
-        return url_for("linkeddata.describe", iri=iri)
-    if not _plain_iri(iri):
-        return url_for("sparql.sparql")
-    return url_for("sparql.sparql", query=f"DESCRIBE <{iri}>", format="html")
+    """Where a resource of the dataset (or any IRI) is shown locally: the one place that
+    decides it. Its linked-data document (``/doc/...``, an ontology term's anchor, else
+    ``/describe?iri=``), as :func:`coevidence.server.urls.local_url` builds it."""
+    return urls.local_url(iri)
 
 
 def local_name(iri: str) -> str:

@@ -53,7 +53,7 @@ def _finish(buffer: io.BytesIO | Path, out_dir: Path, name: str) -> Path:
         with (open(buffer, "rb") if isinstance(buffer, Path) else buffer) as source, open(target, "wb") as raw:
             if not isinstance(buffer, Path):
                 source.seek(0)
-            with gzip.GzipFile(filename=name, fileobj=raw, mode="wb", mtime=0) as packed:
+            with gzip.GzipFile(filename=name, fileobj=raw, mode="wb", mtime=0, compresslevel=6) as packed:
                 shutil.copyfileobj(source, packed, 1 << 20)
         if isinstance(buffer, Path):
             buffer.unlink()

@@ -22,7 +22,7 @@ from coevidence.server.stores import Store
 
 PARTS = ("networks", "tables", "dumps", "report")
 #: above this many triples no report is made on the spot (give one with ``report=``)
-VALIDATE_LIMIT = 300_000
+VALIDATE_LIMIT = 50_000
 TITLE = "coevidence: evidence about co-creating public services"
 LICENCE = "https://creativecommons.org/licenses/by/4.0/"
 

@@ -28,6 +28,7 @@ SECTOR_COLOURS = {
     "research": (152, 78, 163),
     "citizens": (228, 26, 28),
     "professionals": (166, 86, 40),
+    "network": (247, 129, 191),
     "unknown": (153, 153, 153),
 }
 NODE_ATTRIBUTES = ("name", "kind", "sector", "sector_group", "iri")

@@ -36,13 +36,16 @@ SEPARATOR = "|"
 #: table name -> (title, the classes whose records it holds)
 TABLES: dict[str, tuple[str, tuple[URIRef, ...]]] = {
     "pilots": ("Pilots", (COE.Pilot,)),
-    "actors": ("Actors: organisations, citizen groups, professional groups, informal networks",
-               (COE.Organisation, COE.CitizenGroup, COE.ProfessionalGroup, COE.InformalNetwork)),
+    "actors": ("Actors: organisations, citizen groups, professional groups, informal networks and networks",
+               (COE.Organisation, COE.CitizenGroup, COE.ProfessionalGroup, COE.InformalNetwork, COE.Network)),
     "participations": ("Participations: who took which role in which pilot", (COE.Participation,)),
     "exchanges": ("Resource exchanges: who gave what, to whom", (COE.ResourceExchange,)),
     "method_uses": ("Method uses: which co-creation methods a pilot used", (COE.MethodUse,)),
     "outcomes": ("Outcomes: what came of a pilot", (COE.Outcome,)),
     "factors": ("Factors: what enabled or hindered co-creation", (COE.Factor,)),
+    "outputs": ("Outputs: what a pilot produced (a plan, a tool, a report), apart from its outcomes", (COE.Output,)),
+    "needs": ("Identified needs: what a pilot found that people needed", (COE.IdentifiedNeed,)),
+    "framings": ("Framings: the laws, reforms and programmes that framed a pilot, each a sourced claim", (COE.Framing,)),
     "findings": ("Findings: other claims about a project, pilot, actor or context", (COE.Finding,)),
     "sources": ("Sources: the publications, pages and documents the claims rest on", (COE.Source,)),
 }

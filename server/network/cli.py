@@ -16,9 +16,9 @@ import json
 import sys
 from collections.abc import Sequence
 from contextlib import contextmanager
-from pathlib import Path
-
 import click
+
+from coevidence.server.store_options import open_chosen_store, store_options
 
 ID_BASE = "https://w3id.org/coevidence/id/"
 
@@ -31,18 +31,11 @@ def _fail(message: str, code: int = 2) -> None:
 @contextmanager
 def _network(options: dict):
     from coevidence.server.network.model import read_network
-    from coevidence.server.stores import StoreError, open_store
+    from coevidence.server.stores import StoreError
 
     try:
-        store = open_store(
-            data_paths=options["data_paths"] or None,
-            store_dir=options["store_dir"],
-            endpoint=options["endpoint"],
-            endpoint_user=options["endpoint_user"],
-            endpoint_password=options["endpoint_password"],
-            workers=1,
-        )
-    except (StoreError, ValueError) as error:
+        store = open_chosen_store(**options)
+    except StoreError as error:
         _fail(str(error))
     try:
         yield read_network(store)
@@ -53,18 +46,7 @@ def _network(options: dict):
 
 
 def _store_options(command):
-    for option in reversed([
-        click.option("--data", "data_paths", multiple=True, type=click.Path(path_type=Path),
-                     help="An RDF file to read (repeatable). Default: the bundled data."),
-        click.option("--store", "store_dir", type=click.Path(path_type=Path),
-                     help="A store written by `coevidence build --store DIR`."),
-        click.option("--endpoint", help="A remote SPARQL endpoint URL."),
-        click.option("--endpoint-user", help="User name for --endpoint."),
-        click.option("--endpoint-password", envvar="COEVIDENCE_ENDPOINT_PASSWORD", help="Password for --endpoint."),
-        click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables."),
-    ]):
-        command = option(command)
-    return command
+    return store_options(click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")(command))
 
 
 def table(rows: Sequence[dict], columns: Sequence[tuple[str, str]], *, limit: int | None = None) -> str:

@@ -52,11 +52,12 @@ def actor_graph(network: Network, pilot: str | None = None, *, low: bool = True)
     the ties resting on low-confidence claims are left out.
     """
     graph = nx.MultiDiGraph(pilot=pilot or "", low_confidence_included=low)
-    ties = [tie for tie in network.ties if low or not tie.low_confidence]
+    chosen = network.ties if pilot is None else network.ties_by_pilot.get(pilot, [])
+    ties = [tie for tie in chosen if low or not tie.low_confidence]
     if pilot is not None:
-        ties = [tie for tie in ties if tie.pilot == pilot]
         ends = {tie.source for tie in ties} | {tie.target for tie in ties} | {pilot}
-        ties += [tie for tie in network.ties if tie.kind == "membership" and tie.source in ends and tie.target in ends]
+        ties += [tie for tie in network.ties_by_pilot.get(None, [])
+                 if tie.kind == "membership" and tie.source in ends and tie.target in ends]
     for tie in ties:
         for end in (tie.source, tie.target):
             if end not in graph:

@@ -10,9 +10,13 @@ one. A network is read once per data version (:func:`network_for`), never per re
 
 from __future__ import annotations
 
+import inspect
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
+
+import orjson
 
 from coevidence.ontology import COE
 from coevidence.server.queries import load_query
@@ -21,6 +25,7 @@ from coevidence.server.stores import Store
 #: the most rows one of these questions may bring back (they read the whole dataset)
 MAX_ROWS = 5_000_000
 TIMEOUT_S = 120.0
+JSON_RESULTS = "application/sparql-results+json"
 
 COE_NS = str(COE)
 VOCAB = "https://w3id.org/coevidence/vocab/"
@@ -40,16 +45,18 @@ SECTOR_GROUPS = {
     "private-company": "private",
     "research-organisation": "research",
 }
-#: the broad sector of an actor that is not an organisation, by its class
+#: the broad sector of an actor without a sector of its own, by its class (a network of
+#: organisations from several sectors counts as "network")
 KIND_GROUPS = {
     "CitizenGroup": "citizens",
     "InformalNetwork": "citizens",
     "ProfessionalGroup": "professionals",
     "PolicyInstrument": "public",
+    "Network": "network",
     "Pilot": "pilot",
 }
 #: which class names a node when it has several (the most specific first)
-KIND_ORDER = ("Pilot", "Organisation", "CitizenGroup", "ProfessionalGroup", "InformalNetwork", "PolicyInstrument")
+KIND_ORDER = ("Pilot", "Organisation", "CitizenGroup", "ProfessionalGroup", "Network", "InformalNetwork", "PolicyInstrument")
 
 
 @dataclass(frozen=True)
@@ -95,6 +102,14 @@ class Network:
     links: list[tuple[str, str, str]]  # (subject, property, object) between entities
     statements: dict[str, Statement] = field(default_factory=dict)
 
+    @cached_property
+    def ties_by_pilot(self) -> dict[str | None, list[Tie]]:
+        """The ties of each pilot (memberships, which belong to none, under None)."""
+        found: dict[str | None, list[Tie]] = defaultdict(list)
+        for tie in self.ties:
+            found[tie.pilot].append(tie)
+        return dict(found)
+
     def pilots(self) -> list[Node]:
         return sorted((node for node in self.nodes.values() if node.kind == "Pilot"), key=lambda node: node.label)
 
@@ -116,7 +131,15 @@ def _local(iri: str | None) -> str | None:
 
 
 def _ask(store: Store, name: str) -> list[dict[str, str]]:
-    result = store.query(load_query(name), timeout=TIMEOUT_S, max_rows=MAX_ROWS)
+    """The rows of a named question as plain strings (the values' lexical forms).
+
+    Asked as SPARQL JSON where the store can write it itself, which saves building rdflib
+    terms for hundreds of thousands of rows only to turn them back into text."""
+    options = {"accept": (JSON_RESULTS,)} if "accept" in inspect.signature(store.query).parameters else {}
+    result = store.query(load_query(name), timeout=TIMEOUT_S, max_rows=MAX_ROWS, **options)
+    if JSON_RESULTS in result.encoded:
+        bindings = orjson.loads(result.encoded[JSON_RESULTS])["results"]["bindings"]
+        return [{name: value["value"] for name, value in row.items()} for row in bindings]
     return [{str(variable): str(value) for variable, value in row.items()} for row in result.rows]
 
 
@@ -141,8 +164,14 @@ def read_network(store: Store) -> Network:
         group = SECTOR_GROUPS.get(sector or "", KIND_GROUPS.get(kind, "unknown"))
         nodes[iri] = Node(iri, kind, labels.get(iri, _local(iri) or iri), sector, group)
 
+    merged: dict[tuple, dict] = {}
+    for row in _ask(store, "network_ties"):  # a claim with several stages comes as several rows
+        key = (row.get("claim"), row["kind"], row["from"], row["to"])
+        found = merged.setdefault(key, {**row, "stages": set()})
+        if "stage" in row:
+            found["stages"].add(_local(row["stage"]))
     ties = []
-    for row in _ask(store, "network_ties"):
+    for row in merged.values():
         ties.append(Tie(
             claim=row.get("claim"),
             kind=row["kind"],
@@ -151,7 +180,7 @@ def read_network(store: Store) -> Network:
             pilot=row.get("pilot"),
             resource=_local(row.get("resource")),
             role=_local(row.get("role")),
-            stage=_local(row.get("stage")),
+            stage="|".join(sorted(row["stages"])) or None,
             low_confidence=row.get("confidence") == LOW,
         ))
     for tie in ties:  # an end named only by a tie still gets a node

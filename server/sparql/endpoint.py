@@ -18,19 +18,20 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from urllib.parse import unquote_to_bytes
 
 from flask import Blueprint, Response, current_app, g, render_template, request, url_for
 from rdflib import BNode, URIRef
 from werkzeug.datastructures import MultiDict
 
 from coevidence.ontology import PREFIXES
-from coevidence.server.sparql import policy
+from coevidence.server.sparql import policy, second_look
 from coevidence.server.backend import current_store, dataset_info, query_slot, store_writes
 from coevidence.server.sparql.description import service_description
 from coevidence.server.errors import Problem
 from coevidence.server.sparql.results import HTML, Format, formats_for, negotiate
 from coevidence.server.sparql.scan import scan_query
-from coevidence.server.stores import QueryResult
+from coevidence.server.stores import QueryResult, QuerySyntaxError
 
 bp = Blueprint("sparql", __name__)
 
@@ -38,8 +39,6 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 QUERY_TYPE = "application/sparql-query"
 UPDATE_TYPE = "application/sparql-update"
 KIND_OF_FORM = {"SELECT": "bindings", "ASK": "boolean", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
-#: headers a cross-origin script may read
-EXPOSED_HEADERS = "ETag, X-Result-Rows, X-Result-Truncated, X-Max-Rows, Server-Timing"
 EXAMPLE_QUERY = """SELECT ?class (COUNT(?thing) AS ?things)
 WHERE { ?thing a ?class }
 GROUP BY ?class
@@ -59,13 +58,51 @@ class ProtocolRequest:
     format_name: str | None
 
 
+def _check_utf8(encoded: bytes, where: str) -> None:
+    """Refuse percent-encoded parameters (``a=b&c=d``) that are not UTF-8 once decoded,
+    naming the first such parameter: werkzeug would keep the bytes percent-encoded, or
+    replace them with U+FFFD, and so run another query than the one sent."""
+    for part in encoded.split(b"&"):
+        name, _, value = part.partition(b"=")
+        for text in (name, value):
+            raw = unquote_to_bytes(text.replace(b"+", b" "))
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                shown = unquote_to_bytes(name.replace(b"+", b" ")).decode("utf-8", "backslashreplace")
+                raise Problem(
+                    400, "Bad request",
+                    f"the {where} parameter {shown!r} is not valid UTF-8 once percent-decoded "
+                    f"(byte {error.start + 1}{' of its name' if text is name else ''}, 0x{raw[error.start]:02X}): "
+                    "encode the text as UTF-8 before percent-encoding it.",
+                ) from None
+
+
+def _check_multipart_utf8() -> None:
+    """multipart/form-data: werkzeug replaces bytes that are not UTF-8 with U+FFFD; a field
+    holding U+FFFD in a body that is not UTF-8 was such a field."""
+    body = request.get_data(cache=True)  # before the form is parsed, which then reads this copy
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        form = request.form
+        broken = [name for name, value in form.items(multi=True) if "\ufffd" in value or "\ufffd" in name]
+        what = f"the form field {broken[0]!r} is" if broken else "the form is"
+        raise Problem(400, "Bad request", f"{what} not valid UTF-8: send the form's text as UTF-8.") from None
+
+
 def _read_params() -> tuple[MultiDict, str | None]:
     """All parameters of the request, and the query if the body is the query itself."""
+    _check_utf8(request.query_string, "URL")
     params = MultiDict(request.args)
     if request.method != "POST":
         return params, None
     mimetype = request.mimetype
+    if mimetype == FORM_TYPES[0]:
+        _check_utf8(request.get_data(cache=True), "form")
     if mimetype in FORM_TYPES:
+        if mimetype == FORM_TYPES[1]:
+            _check_multipart_utf8()
         for key, value in request.form.items(multi=True):
             params.add(key, value)
         return params, None
@@ -117,6 +154,7 @@ def read_request() -> ProtocolRequest:
     if len(queries) > 1:
         raise Problem(400, "Bad request", f"the request holds {len(queries)} queries; send exactly one.")
     query = queries[0] if queries else None
+    g.sparql_query = query  # the error page gives it back to the visitor (errors.render)
     if query is not None:
         size = len(query.encode("utf-8"))
         if size > current_app.config["MAX_QUERY_BYTES"]:
@@ -163,9 +201,19 @@ def sparql() -> Response:
     store = current_store()
     # a store that can reach the network gets every query read by the second look too
     scan = scan_query(req.query, thorough=not getattr(store, "network_cut", False))
-    policy.check(scan, dataset_info().names, req.default_graph_uris, req.named_graph_uris)
+    policy.check(scan, dataset_info().names, req.default_graph_uris, req.named_graph_uris,
+                 max_nesting=current_app.config["MAX_NESTING"])
     kind = KIND_OF_FORM.get(scan.form or "")
-    result_format = negotiate(kind, req.format_name, request.accept_mimetypes) if kind else None
+    try:
+        result_format = negotiate(kind, req.format_name, request.accept_mimetypes) if kind else None
+    except Problem as problem:
+        # a query that does not parse is answered as a syntax error, whatever the client
+        # accepts (the error itself comes as text/plain, HTML or JSON: errors.render)
+        if problem.status == 406:
+            error = second_look.syntax_error(req.query, scan.nesting)
+            if error is not None:
+                raise QuerySyntaxError(error) from None
+        raise
     version = store.data_version()
     if result_format is not None:
         not_modified = _not_modified(_etag(version, req, result_format))
@@ -272,16 +320,3 @@ def is_iri(value) -> bool:
 @bp.app_template_test("bnode")
 def is_bnode(value) -> bool:
     return isinstance(value, BNode)
-
-
-@bp.after_request
-def allow_cross_origin_reads(response: Response) -> Response:
-    """CORS: any origin may query (read-only); preflight answered for GET and POST."""
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
-    response.headers["Timing-Allow-Origin"] = "*"
-    if request.method == "OPTIONS":
-        response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-        response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type, If-None-Match"
-        response.headers["Access-Control-Max-Age"] = "86400"
-    return response

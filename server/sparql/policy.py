@@ -23,8 +23,8 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 
-from coevidence.server.sparql.scan import QueryScan, UPDATE_KEYWORDS
-from coevidence.server.stores import QueryRejected, QuerySyntaxError
+from coevidence.server.sparql.scan import NESTING_CEILING, OPERATORS_PER_LEVEL, QueryScan, UPDATE_KEYWORDS
+from coevidence.server.stores import QueryRejected, QuerySyntaxError, QueryTooComplex
 
 SEE_GRAPHS = "the graphs of this dataset are listed in the service description (GET /sparql)"
 
@@ -52,9 +52,23 @@ def check_keywords(scan: QueryScan) -> None:
         )
 
 
+def check_nesting(scan: QueryScan, max_nesting: int = NESTING_CEILING) -> None:
+    """Refuse a query nested deeper than *max_nesting* (brackets inside brackets, runs and
+    chains of operators; see :mod:`.scan`): parsers recurse on it, and overflow."""
+    if scan.nesting > max_nesting:
+        raise QueryTooComplex(
+            f"the query nests {scan.nesting} levels deep ({scan.deepest}); this endpoint accepts at "
+            f"most {max_nesting} (each bracket, ( ), {{ }} or [ ], inside another is a level, and so is "
+            f"each operator of a run such as !!!x, and every {OPERATORS_PER_LEVEL} operators of one "
+            "chain such as 1+1+1): write it flatter, for instance with IN (...) or VALUES"
+        )
+
+
 def check_verifiable(scan: QueryScan) -> None:
     """Refuse a query that holds a risky word or a function call that could not be checked,
-    and (as a syntax error) one the second look had to read in full and could not parse."""
+    and (as a syntax error) one the second look had to read in full and could not parse.
+    A query nested past what the second look reads is refused for its depth."""
+    check_nesting(scan)
     if scan.syntax_error and not scan.unverified:
         raise QuerySyntaxError(scan.syntax_error)
     if scan.unverified:
@@ -94,8 +108,11 @@ def check(
     graphs: Collection[str],
     default_graph_uris: Iterable[str] = (),
     named_graph_uris: Iterable[str] = (),
+    max_nesting: int = NESTING_CEILING,
 ) -> None:
-    """Apply the whole policy (see the module docstring); raise QueryRejected on the first breach."""
+    """Apply the whole policy (see the module docstring); raise QueryRejected on the first
+    breach, QueryTooComplex for a query nested deeper than *max_nesting*."""
+    check_nesting(scan, max_nesting)
     check_keywords(scan)
     check_dataset(scan, graphs, default_graph_uris, named_graph_uris)
     check_verifiable(scan)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rdflib import Dataset, Graph, URIRef
+from rdflib import Dataset, Graph, Literal, URIRef
 from werkzeug.datastructures import MIMEAccept
 
 from coevidence.ontology import bind_prefixes
@@ -73,6 +73,10 @@ def _graph_writer(media_type: str, rdflib_format: str, quads: bool = False) -> C
         if media_type in result.encoded:
             return result.encoded[media_type]
         graph = bind_prefixes(result.graph if result.graph is not None else Graph())
+        if rdflib_format == "xml":
+            for literal in graph.objects():
+                if isinstance(literal, Literal):
+                    writers.check_xml_text(str(literal), "Turtle, N-Triples or JSON-LD (format=ttl, nt, jsonld)")
         if quads:
             dataset = bind_prefixes(Dataset())
             for prefix, namespace in graph.namespaces():

@@ -82,6 +82,48 @@ _TOKEN = re.compile(_TOKEN_PATTERN, re.VERBOSE | re.DOTALL)
 #: return alone neither ends a comment nor a short string there
 _TOKEN_LF = re.compile(_TOKEN_PATTERN.replace("\\n\\r", "\\n"), re.VERBOSE | re.DOTALL)
 _LONE_CR = re.compile(r"\r(?!\n)")
+#: Reading strings and names in linear time. Tried at every offset, the token pattern would
+#: be quadratic in a run without a token end: a string that never closes (``'\'\'\'...``),
+#: a name that is not a prefixed name (``a.a.a...``) is scanned to its end from each of its
+#: characters. But when a string fails to close from one quote, it fails from every later
+#: quote of the same kind that the failed scan passed over (each of those was escaped, so its
+#: scan is a tail of the failed one), and a prefixed name fails from every later letter of
+#: the same run of name characters (its colon would be at the same place). So the tokenizer
+#: remembers, after each failure, up to where that token cannot start.
+_LONG_STRING = {quote: re.compile(rf"{quote * 3}(?:[^{quote}\\]|\\.|{quote}(?!{quote * 2}))*{quote * 3}", re.DOTALL)
+                for quote in "'\""}
+
+
+def _short_string(quote: str, line_ends: str) -> tuple[re.Pattern, re.Pattern]:
+    """A short string, and how far a scan for its end goes (possessive: the stop)."""
+    body = rf"(?:[^{quote}\\{line_ends}]|\\.)"
+    return re.compile(rf"{quote}{body}*{quote}", re.DOTALL), re.compile(rf"{quote}{body}*+", re.DOTALL)
+
+
+_SHORT_STRING = {
+    (quote, pattern): _short_string(quote, ends)
+    for quote in "'\""
+    for pattern, ends in ((_TOKEN, "\\n\\r"), (_TOKEN_LF, "\\n"))
+}
+_NAME_RUN = re.compile(r"[\w.\-]*+")
+_WORD = re.compile(_LETTER + r"\w*+")
+
+
+def _string_at(text: str, position: int, pattern: re.Pattern, cannot_start: dict[str, int]) -> str | None:
+    """The string token at *position* (a quote), or None; *cannot_start* remembers failures."""
+    quote = text[position]
+    if text.startswith(quote * 3, position) and position >= cannot_start.get(quote * 3, 0):
+        match = _LONG_STRING[quote].match(text, position)
+        if match:
+            return match.group()
+        cannot_start[quote * 3] = len(text)  # a long string that does not close runs to the end
+    if position >= cannot_start.get(quote, 0):
+        full, reach = _SHORT_STRING[quote, pattern]
+        match = full.match(text, position)
+        if match:
+            return match.group()
+        cannot_start[quote] = reach.match(text, position).end()
+    return None
 ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
 
@@ -126,11 +168,24 @@ class QueryScan:
     unverified: str | None = None  # why a query holding a risky word could not be checked further
     first_call: int | None = None  # offset of an IRI or prefixed name followed by "(" (comments skipped)
     syntax_error: str | None = None  # rdflib's parser could not read a query with nothing risky in it
+    nesting: int = 0  # the deepest nesting of brackets and operators (see _OPERATORS)
+    deepest: Position | None = None  # where that depth is first reached
 
     @property
     def has_dataset_clause(self) -> bool:
         return bool(self.dataset)
 
+
+#: Nesting, as engines' recursive parsers and evaluators live it: every bracket open at once
+#: (``{ }``, ``( )``, ``[ ]``), every operator of a run (``!!!x``, ``- -1``: prefix operators
+#: nest), and one level for every OPERATORS_PER_LEVEL operators at one level (``1+1+1...``
+#: builds a tree as deep as the chain is long: 20,000 of them, like 5,000 braces, crash
+#: Oxigraph's parser). The policy caps it (MAX_NESTING).
+_OPERATORS = frozenset("!+-*/|&=<>^")
+OPERATORS_PER_LEVEL = 10
+#: the most nesting any setting may allow: the second look never has rdflib read more
+#: (rdflib needs about 60 Python frames, and up to 5 ms, per level)
+NESTING_CEILING = 250
 
 #: tokens after which a ``<`` inside an expression may be a less-than sign
 _OPERAND_KINDS = frozenset({"var", "number", "string", "langtag", "iri", "pname", "bnode"})
@@ -161,10 +216,23 @@ def _tokenize(text: str, less_than: bool, pattern: re.Pattern = _TOKEN) -> tuple
     before_previous: tuple[str, str] | None = None
     ambiguous = False
     position = 0
+    cannot_start: dict[str, int] = {}  # a quote, three quotes or "pname" -> offset (see _string_at)
     while position < len(text):
-        match = pattern.match(text, position)
-        assert match is not None  # the pattern ends with "any character"
-        kind, value = match.lastgroup or "other", match.group()
+        char = text[position]
+        word = _WORD.match(text, position) if position < cannot_start.get("pname", 0) else None
+        if char == "'" or char == '"':
+            string = _string_at(text, position, pattern, cannot_start)
+            kind, value = ("other", char) if string is None else ("string", string)
+        elif word is not None and word.group():
+            kind, value = "word", word.group()  # no prefixed name can start in this run
+        else:
+            match = pattern.match(text, position)
+            assert match is not None  # the pattern ends with "any character"
+            kind, value = match.lastgroup or "other", match.group()
+            if kind == "word":
+                run_end = _NAME_RUN.match(text, position).end()
+                if run_end > position + len(value):
+                    cannot_start["pname"] = run_end
         if kind == "iri" and brackets and brackets[-1] == "expression" and _is_operand(previous):
             ambiguous = True
             if less_than:
@@ -238,6 +306,7 @@ def _merge(first: QueryScan, second: QueryScan) -> QueryScan:
         first.unverified or second.unverified,
         first.first_call if first.first_call is not None else second.first_call,
         first.syntax_error or second.syntax_error,
+        *max((first.nesting, first.deepest), (second.nesting, second.deepest), key=lambda pair: pair[0]),
     )
 
 
@@ -251,6 +320,10 @@ def _scan_tokens(text: str, tokens: list[tuple[str, str, int]]) -> QueryScan:
     base: str | None = None
     depth = 0  # braces open
     limit: int | None = None
+    open_brackets = nesting = 0  # see _OPERATORS
+    deepest: int | None = None
+    operator_run = operators_here = 0
+    operators_outside: list[int] = []
     first_call = next(
         (
             token[2]
@@ -304,6 +377,21 @@ def _scan_tokens(text: str, tokens: list[tuple[str, str, int]]) -> QueryScan:
             vendor.append(Keyword(value, at(start)))
         elif kind == "other":
             depth += {"{": 1, "}": -1}.get(value, 0)
+            if value in "({[":
+                open_brackets += 1
+                operators_outside.append(operators_here)
+                operators_here = 0
+            elif value in ")}]":
+                open_brackets = max(0, open_brackets - 1)
+                operators_here = operators_outside.pop() if operators_outside else 0
+        if kind == "other" and value in _OPERATORS:
+            operator_run += 1
+            operators_here += 1
+        else:
+            operator_run = 0
+        level = open_brackets + operator_run + operators_here // OPERATORS_PER_LEVEL
+        if level > nesting:
+            nesting, deepest = level, start
         if (
             kind == "word"
             and depth == 0
@@ -315,7 +403,10 @@ def _scan_tokens(text: str, tokens: list[tuple[str, str, int]]) -> QueryScan:
         ):
             limit = int(tokens[i + 1][1])
         i += 1
-    return QueryScan(form, tuple(forbidden), tuple(dataset), tuple(vendor), limit, None, first_call)
+    return QueryScan(
+        form, tuple(forbidden), tuple(dataset), tuple(vendor), limit, None, first_call,
+        nesting=nesting, deepest=None if deepest is None else at(deepest),
+    )
 
 
 def _resolve(iri: str, base: str | None) -> str | None:
@@ -346,6 +437,8 @@ def scan_query(text: str, thorough: bool = False) -> QueryScan:
     scan = _scan_text(text)
     if ESCAPE.search(text):
         scan = _merge(scan, _scan_text(decode_escapes(text)))
+    if scan.nesting > NESTING_CEILING:
+        return scan  # refused by the policy for its depth: rdflib never reads it
     from coevidence.server.sparql.second_look import second_look  # it reads QueryScan: import here
 
     return second_look(text, scan, always=thorough)

@@ -13,11 +13,27 @@ cannot parse is marked ``unverified``, and the policy refuses it.
 
 Most queries hold none of this and never pay for the parse (1 to 35 ms); the others pay it
 once, since :func:`.scan.scan_query` caches its results.
+
+rdflib's SPARQL grammar is one pyparsing object per process, and pyparsing 3 learns the
+arity of each parse action on its first call, by trial and error on shared state: two threads
+making a first call at once leave it wrong for good (every later parse then fails with
+"<lambda>() missing 1 required positional argument" or "Expected SelectQuery"). So
+:func:`parse` lets one thread at a time into rdflib (parsing is pure Python and holds the
+GIL anyway, so this costs no throughput), and :func:`warm` parses once when the app is
+created, so the first visitors do not pay for the grammar's first use.
+
+rdflib's parser recurses about 60 Python frames per level of nesting, so the default limit of
+1000 frames stops it at about 30 nested parentheses; :func:`parse` raises Python's recursion
+limit while it holds the lock, as far as the query's nesting needs (the scan caps nesting at
+:data:`.scan.NESTING_CEILING`, so at most about 16,000 frames; Python 3.11 keeps pure-Python
+frames off the C stack, and 400 levels parse in an 8 MB thread stack).
 """
 
 from __future__ import annotations
 
 import re
+import sys
+import threading
 from dataclasses import replace
 
 from coevidence.server.sparql.scan import ESCAPE, Keyword, QueryScan, decode_escapes, is_vendor_function, positions
@@ -37,7 +53,12 @@ RISKY_WORDS = re.compile(
 #: are keywords, without a colon). Virtuoso runs any IRI it knows as a built-in or as a SQL
 #: procedure (``<LONG::bif:http_get>(...)``, ``<RDF_HTTP_URL_GET>(...)``), so only the XSD
 #: casts are let through.
-FUNCTION_BY_IRI = re.compile(r"(?:>|[^\s(){}<>\"'#,;|/^]*:[^\s(){}<>\"'#,;|/^]*)\s*\(")
+#: Linear in the text: a name is tried only from its first character (the lookbehind), a
+#: lookahead finds its colon, and the name and the spaces after it are taken possessively,
+#: never backtracked (the plain ``[^...]*:[^...]*\s*\(`` took seconds on a 50 KB word).
+_NAME = r"[^\s(){}<>\"'#,;|/^]"
+FUNCTION_BY_IRI = re.compile(rf"(?:>|(?<!{_NAME})(?={_NAME}*:){_NAME}++)\s*+\(")
+_WORD = re.compile(r"\S++")
 XSD = "http://www.w3.org/2001/XMLSchema#"
 #: the functions a query may call by IRI: casts to XSD datatypes (SPARQL 1.1 section 17.5,
 #: and the other types Oxigraph casts to); nothing else in the XSD namespace, since Virtuoso
@@ -52,6 +73,82 @@ ALLOWED_FUNCTIONS = frozenset(
         "unsignedShort", "unsignedByte",
     )
 )
+
+
+#: one thread at a time in rdflib's parser (module docstring); process-wide, since the
+#: grammar it guards is
+_RDFLIB_LOCK = threading.Lock()
+_warmed = False
+#: Python frames rdflib's parser needs: about 60 per level of brackets inside one another
+#: (measured: 50 nested braces overflow the default limit of 1000), above a base
+FRAMES_BASE = 1000
+FRAMES_PER_LEVEL = 60
+#: queries that take most of rdflib's parse actions through their first call
+WARM_UP_QUERIES = (
+    """PREFIX ex: <http://example.org/> BASE <http://example.org/base/>
+    SELECT DISTINCT ?s (COUNT(DISTINCT ?o) AS ?n) (SAMPLE(?l) AS ?any) (GROUP_CONCAT(?l; SEPARATOR=", ") AS ?all)
+    WHERE {
+      ?s a ex:C ; ex:p/ex:q* ?o ; ^ex:r|ex:t ?x ; ex:list (1 2.5 -3e2 "a"@en 'b'^^ex:d true) .
+      [ ex:p ?b ] ex:q """ + '"""long"""' + """ .
+      OPTIONAL { ?s ex:label ?l FILTER(LANG(?l) = "en" || !BOUND(?l) && STRSTARTS(STR(?l), 'x')) }
+      { ?s ex:p ?o } UNION { GRAPH ?g { ?s ?p ?o } } MINUS { ?s ex:q ?o }
+      FILTER NOT EXISTS { ?s ex:gone true } FILTER(?o IN (1, 2) && ?x NOT IN (<http://x/>))
+      BIND(IF(?o > 1, xsd:integer(?o) * 2 + 1, COALESCE(?x, 0) / 3) AS ?y)
+      VALUES (?v ?w) { (1 UNDEF) (ex:a "b") }
+      { SELECT ?s WHERE { ?s ?p ?o } LIMIT 1 }
+      FILTER(REGEX(?l, "^a", "i") && YEAR(NOW()) > 2000 && ?s != ex:b && ?o <= 3 && ?o >= -1)
+    }
+    GROUP BY ?s HAVING (COUNT(?o) > 0) ORDER BY DESC(?n) ASC(?s) ?any LIMIT 10 OFFSET 1""",
+    "PREFIX ex: <http://example.org/> CONSTRUCT { ?s ex:p _:b } WHERE { ?s ?p ?o }",
+    "CONSTRUCT WHERE { ?s ?p ?o }",
+    "ASK FROM <http://g/> FROM NAMED <http://h/> { ?s ?p ?o }",
+    "DESCRIBE ?s <http://x/> WHERE { ?s ?p ?o }",
+)
+
+
+def parse(text: str, nesting: int = 0):
+    """rdflib's parse tree of *text*, and the IRIs of the functions it calls; one thread at a
+    time (module docstring). *nesting*, the depth of brackets the scan found, raises Python's
+    recursion limit for the parse as far as rdflib needs (the scan caps it)."""
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    with _RDFLIB_LOCK:
+        limit = sys.getrecursionlimit()
+        needed = FRAMES_BASE + FRAMES_PER_LEVEL * nesting
+        if needed > limit:
+            sys.setrecursionlimit(needed)
+        try:
+            tree = parseQuery(text)
+            return tree, _called_functions(tree)
+        finally:
+            if needed > limit:
+                sys.setrecursionlimit(limit)
+
+
+def syntax_error(text: str, nesting: int = 0) -> str | None:
+    """rdflib's verdict on *text*, explained (:mod:`.syntax`), or None when it parses (or when
+    rdflib fails for another reason, which says nothing of the syntax)."""
+    from pyparsing import ParseBaseException
+
+    from coevidence.server.sparql.syntax import explain_rdflib
+
+    try:
+        parse(text, nesting)
+    except ParseBaseException as error:
+        return explain_rdflib(text, error)
+    except Exception:  # rdflib raises other errors on some inputs (unknown prefix...)
+        return None
+    return None
+
+
+def warm() -> None:
+    """Take rdflib's parser through its first uses, once per process (module docstring)."""
+    global _warmed
+    if _warmed:
+        return
+    for query in WARM_UP_QUERIES:
+        parse("PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>\n" + query)
+    _warmed = True
 
 
 def _parse_tree_findings(tree) -> tuple[set[str], set[str]]:
@@ -119,25 +216,32 @@ def second_look(text: str, scan: QueryScan, always: bool = False) -> QueryScan:
         or FUNCTION_BY_IRI.search(text) or FUNCTION_BY_IRI.search(decoded)
     )
     if match is None and scan.first_call is not None:  # a comment between name and "(" hides it
-        match = re.compile(r"\S+").search(text, scan.first_call)
+        match = _WORD.search(text, scan.first_call)
     risky = match is not None
     if match is None and always:
-        match = re.compile(r"\S+").search(text) or re.compile(r"(?s).").match(text)
+        match = _WORD.search(text) or re.compile(r"(?s).").match(text)
     if match is None:
         return scan
     from pyparsing import ParseBaseException
-    from rdflib.plugins.sparql.parser import parseQuery
 
     where = positions(text)(min(match.start(), len(text) - 1))
     what = match.group().upper() if RISKY_WORDS.fullmatch(match.group()) else match.group().rstrip("( \t\r\n")
+    if len(what) > 40:  # a word may be the whole 100 KB query: the message names its start
+        what = what[:40] + "…"
     try:
-        tree = parseQuery(text)
-        functions = _called_functions(tree)
+        tree, functions = parse(text, scan.nesting)
     except ParseBaseException as error:
         if not risky:  # nothing to hide: most likely the query is simply malformed
-            return replace(scan, syntax_error=f"the query does not parse: {error}")
+            from coevidence.server.sparql.syntax import explain_rdflib
+
+            return replace(scan, syntax_error=explain_rdflib(text, error))
         return replace(scan, unverified=f"{what} ({where}) could not be checked: {error}")
     except Exception as error:  # rdflib raises other errors on some inputs (unknown prefix...)
+        from coevidence.server.sparql.syntax import certain_mistake
+
+        mistake = None if risky else certain_mistake(text)
+        if mistake is not None:  # an undeclared prefix...: a plain syntax error
+            return replace(scan, syntax_error=mistake)
         return replace(scan, unverified=f"{what} ({where}) could not be checked: {error}")
     names, terms = _parse_tree_findings(tree)
     forbidden = tuple(Keyword(word, where) for word, rule in (("SERVICE", "ServiceGraphPattern"),) if rule in names)

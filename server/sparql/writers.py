@@ -13,10 +13,12 @@ store). Each distinct term is formatted once per result.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Sequence
 from xml.sax.saxutils import escape, quoteattr
 
-from coevidence.server.terms import BNODE, IRI, LANG, STRING, TYPED
+from coevidence.server.stores import ResultNotWritable
+from coevidence.server.terms import BNODE, IRI, LANG, STRING, TRIPLE as TRIPLE_KIND, TRIPLE_TERM_REFUSED, TYPED
 
 JSON = "application/sparql-results+json"
 XML = "application/sparql-results+xml"
@@ -26,9 +28,26 @@ SPARQL_RESULTS_XML_NS = "http://www.w3.org/2005/sparql-results#"
 
 Rows = Sequence[Sequence[tuple | None]]  # one tuple of terms per solution, in variable order
 
+#: characters XML 1.0 cannot carry, not even as character references: most C0 controls,
+#: lone surrogates, U+FFFE and U+FFFF. A result holding one is refused in XML results and
+#: RDF/XML (406, naming the character and the formats that can carry it: JSON, CSV, TSV,
+#: Turtle...) rather than written as a document no XML parser reads, or silently altered.
+XML_UNWRITABLE = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def check_xml_text(text: str, other_formats: str) -> str:
+    """*text*, if XML 1.0 can carry it; else :class:`ResultNotWritable` naming the character."""
+    match = XML_UNWRITABLE.search(text)
+    if match is not None:
+        raise ResultNotWritable(
+            f"the result holds the character U+{ord(match.group()):04X}, which XML 1.0 cannot carry; "
+            f"ask for it as {other_formats}"
+        )
+    return text
+
 
 def _unsupported(term: tuple) -> str:
-    raise ValueError("an RDF 1.2 triple term cannot be written in SPARQL 1.1 results")
+    raise ValueError(TRIPLE_TERM_REFUSED)
 
 
 def _cached(format_term: Callable[[tuple], str]) -> Callable[[tuple], str]:
@@ -76,6 +95,9 @@ def write_json(names: Sequence[str], rows: Rows, boolean: bool | None = None) ->
 
 def _xml_term(term: tuple) -> str:
     kind = term[0]
+    if kind != TRIPLE_KIND:
+        for part in term[1:]:
+            check_xml_text(part, "JSON, CSV or TSV (format=json, csv, tsv)")
     if kind == IRI:
         return f"<uri>{escape(term[1])}</uri>"
     if kind == BNODE:
@@ -90,6 +112,8 @@ def _xml_term(term: tuple) -> str:
 
 
 def write_xml(names: Sequence[str], rows: Rows, boolean: bool | None = None) -> bytes:
+    for name in names:
+        check_xml_text(name, "JSON, CSV or TSV (format=json, csv, tsv)")
     out = ['<?xml version="1.0" encoding="utf-8"?>\n', f'<sparql xmlns="{SPARQL_RESULTS_XML_NS}">\n']
     if boolean is not None:
         out.append(f"<head/>\n<boolean>{'true' if boolean else 'false'}</boolean>\n")
@@ -142,6 +166,8 @@ def ntriples_term(term: tuple) -> str:
         return f"<{term[1]}>"
     if kind == BNODE:
         return f"_:{term[1]}"
+    if kind not in (STRING, LANG, TYPED):
+        return _unsupported(term)
     text = '"' + term[1].translate(_NT_ESCAPES) + '"'
     if kind == STRING:
         return text

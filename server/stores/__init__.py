@@ -38,6 +38,16 @@ class QueryRejected(StoreError):
     """The query parses but is refused by policy (SERVICE, LOAD, updates, remote FROM...)."""
 
 
+class ResultNotWritable(StoreError):
+    """The result cannot be written in the format asked for (a character XML 1.0 cannot
+    carry, in XML results or RDF/XML); the message names it and the formats that can."""
+
+
+class QueryTooComplex(StoreError):
+    """The query nests brackets or operators deeper than the endpoint accepts (MAX_NESTING):
+    engines' recursive parsers would overflow their stack on it."""
+
+
 class QueryTimeout(StoreError):
     """The query ran past its time limit and was stopped."""
 

@@ -41,11 +41,13 @@ from coevidence.ontology import ONTOLOGY_FILE, VOCABULARIES_FILE
 from coevidence.server.namespaces import GRAPH
 from coevidence.server.sparql.policy import check_keywords, check_verifiable
 from coevidence.server.sparql.scan import scan_query
+from coevidence.server.sparql.syntax import explain_oxigraph
 from coevidence.server.stores import (
     DataFileError,
     QueryFailed,
     QueryResult,
     QuerySyntaxError,
+    ResultNotWritable,
     QueryTimeout,
     StoreUnavailable,
 )
@@ -99,8 +101,11 @@ def bundled_data_paths(data_dir: Path | None = None) -> list[Path]:
     return [cosie, void] if void.is_file() else [cosie]
 
 
-def data_files(paths: Sequence[str | Path] | None = None) -> list[DataFile]:
-    """The files to load (default: the bundled data), plus the ontology and vocabularies."""
+def data_files(paths: Sequence[str | Path] | None = None, graphs: Mapping[Path, str] | None = None) -> list[DataFile]:
+    """The files to load (default: the bundled data), plus the ontology and vocabularies.
+
+    Each file goes into ``GRAPH[<its stem>]``, or ``GRAPH[graphs[path]]`` when *graphs* names it.
+    """
     chosen = [Path(p) for p in paths] if paths else bundled_data_paths()
     files = []
     for path in chosen:
@@ -109,7 +114,8 @@ def data_files(paths: Sequence[str | Path] | None = None) -> list[DataFile]:
         if path.suffix.lower() not in FORMATS_BY_SUFFIX:
             known = ", ".join(sorted(FORMATS_BY_SUFFIX))
             raise DataFileError(f"{path}: unknown RDF format (expected one of {known})")
-        files.append(DataFile(path, str(GRAPH[re.sub(r"[^A-Za-z0-9._-]", "-", path.stem)])))
+        name = (graphs or {}).get(path, path.stem)
+        files.append(DataFile(path, str(GRAPH[re.sub(r"[^A-Za-z0-9._-]", "-", name)])))
     files.append(DataFile(ONTOLOGY_FILE, str(GRAPH.ontology)))
     files.append(DataFile(VOCABULARIES_FILE, str(GRAPH.vocabularies)))
     seen: dict[str, Path] = {}
@@ -150,15 +156,17 @@ def load_files(store_dir: Path, files: Sequence[DataFile]) -> None:
     del store  # closes the database, so read-only workers see every file
 
 
-def write_store(paths: Sequence[str | Path] | None, store_dir: str | Path) -> str:
+def write_store(paths: Sequence[str | Path] | None, store_dir: str | Path, *, graphs: Mapping[Path, str] | None = None) -> str:
     """Build a persistent store at *store_dir* from *paths* (default: the bundled data).
+
+    *graphs* may name the graph of a path (``GRAPH[name]`` instead of ``GRAPH[<its stem>]``).
 
     The store is built in a temporary directory beside *store_dir* and renamed into place,
     so a failed build leaves what was there untouched. Returns the data version. A server
     serving the old store should be restarted afterwards.
     """
     store_dir = Path(store_dir)
-    files = data_files(paths)
+    files = data_files(paths, {Path(path): name for path, name in (graphs or {}).items()})
     if store_dir.exists() and not is_store(store_dir):
         raise DataFileError(f"{store_dir}: exists and is not an Oxigraph store; not replacing it")
     store_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -369,12 +377,6 @@ class WorkerPool:
 # The store
 # ---------------------------------------------------------------------------
 
-_SYNTAX_POSITION = re.compile(r"^error at (\d+):(\d+): ", re.IGNORECASE)
-
-
-def _syntax_message(message: str) -> str:
-    """pyoxigraph's 'error at 3:13: expected ...' as 'line 3, column 13: expected ...'."""
-    return _SYNTAX_POSITION.sub(lambda m: f"line {m.group(1)}, column {m.group(2)}: ", message)
 
 
 class OxigraphStore:
@@ -457,6 +459,8 @@ class OxigraphStore:
                 size=size,
                 engine_seconds=seconds,
             )
+        if kind == "syntax":  # pyoxigraph's 'error at 3:13: expected ...', in words
+            raise QuerySyntaxError(explain_oxigraph(sparql, response[1]))
         try:
             result = self._result(response)
         except ValueError as error:  # a triple term, which rdflib cannot hold
@@ -489,10 +493,10 @@ class OxigraphStore:
             for s, p, o in triples:
                 graph.add((term(s), term(p), term(o)))
             return QueryResult("graph", graph=graph, truncated=truncated)
-        if kind == "syntax":
-            raise QuerySyntaxError(_syntax_message(response[1]))
         if kind == "invalid":
             raise QueryFailed(response[1])
+        if kind == "unwritable":
+            raise ResultNotWritable(response[1])
         raise StoreUnavailable(f"the query failed in the store: {response[1]}")
 
     def data_version(self) -> str:

@@ -50,13 +50,14 @@ from SPARQLWrapper.Wrapper import QueryResult as WrapperResult
 from coevidence import __version__
 from coevidence.ontology import COE, PREFIXES
 from coevidence.server.stores import (
+    QueryFailed,
     QueryRejected,
     QueryResult,
     QuerySyntaxError,
     QueryTimeout,
     StoreUnavailable,
 )
-from coevidence.server.terms import BNODE, IRI, LANG, STRING, TYPED, RdflibTerms, from_oxigraph
+from coevidence.server.terms import BNODE, IRI, LANG, STRING, TRIPLE_TERM_REFUSED, TYPED, RdflibTerms, from_oxigraph
 from coevidence.server.sparql.writers import GRAPH_FORMATS as WRITTEN_GRAPH_FORMATS
 from coevidence.server.sparql.writers import JSON as JSON_RESULTS
 from coevidence.server.sparql.writers import SOLUTION_WRITERS
@@ -266,6 +267,8 @@ def json_tuple(value: Mapping[str, str]) -> tuple:
         return (STRING, lexical)
     if kind == "bnode":
         return (BNODE, _BNODE_LABEL.sub("", lexical) or "b")
+    if kind == "triple":  # SPARQL 1.2 JSON: refused as the embedded store refuses it
+        raise QueryFailed(TRIPLE_TERM_REFUSED)
     raise StoreUnavailable(f"the endpoint answered with an RDF term of unknown type {kind!r}")
 
 

@@ -17,7 +17,8 @@ request  ``(sparql, substitutions, default_graphs, named_graphs, union, max_rows
 response ``("bindings", names, rows, truncated)`` / ``("boolean", value)`` /
          ``("graph", triples, truncated)`` / ``("encoded", kind, names, boolean, media_type,
          body, size, truncated)`` (the result written in one of ``accept``) /
-         ``("syntax", message)`` (the query does not parse) / ``("invalid", message)`` (it
+         ``("syntax", message)`` (the query does not parse) / ``("unwritable", message)``
+         (the result cannot be written in the format asked for) / ``("invalid", message)`` (it
          cannot be evaluated) / ``("failed", message)`` (input/output)
 """
 
@@ -33,8 +34,10 @@ import pyoxigraph as ox
 from coevidence.ontology import PREFIXES
 from coevidence.server.sparql.scan import scan_query
 from coevidence.server.stores.isolation import cut_network
-from coevidence.server.terms import from_oxigraph, to_oxigraph
-from coevidence.server.sparql.writers import GRAPH_FORMATS, JSON, SOLUTION_WRITERS
+from coevidence.server.terms import TRIPLE_TERM_REFUSED, from_oxigraph, to_oxigraph
+from coevidence.server.sparql.writers import GRAPH_FORMATS, JSON, SOLUTION_WRITERS, check_xml_text
+from coevidence.server.stores import ResultNotWritable
+RDF_XML_OTHERS = "Turtle, N-Triples or JSON-LD (format=ttl, nt, jsonld)"
 
 #: in SPARQL JSON written by pyoxigraph, this byte string can only be a triple term's type
 #: (a quote inside a string value is always escaped)
@@ -84,7 +87,7 @@ def _native_json(result: ox.QuerySolutions, max_rows: int) -> tuple | None:
         return None
     body = b"".join(buffer.parts)
     if _TRIPLE_TERM_JSON in body:  # as the row-by-row writers do
-        raise ValueError("an RDF 1.2 triple term cannot be written in SPARQL 1.1 results")
+        raise ValueError(TRIPLE_TERM_REFUSED)
     data = orjson.loads(body)
     bindings = data["results"]["bindings"]
     if len(bindings) <= max_rows:
@@ -128,9 +131,15 @@ def _answer(result, max_rows: int, accept: tuple[str, ...]) -> tuple:
                 return ("encoded", "bindings", names, None, media_type, body, len(rows), truncated)
         return ("bindings", names, rows, truncated)
     triples, truncated = _triples(result, max_rows)
+    if any(type(t.subject) is ox.Triple or type(t.object) is ox.Triple for t in triples):
+        raise ValueError(TRIPLE_TERM_REFUSED)  # as for solutions: no format here holds one
     for media_type in accept:
         if media_type in GRAPH_FORMATS:
             rdf_format = getattr(ox.RdfFormat, GRAPH_FORMATS[media_type])
+            if rdf_format == ox.RdfFormat.RDF_XML:
+                for triple in triples:
+                    if type(triple.object) is ox.Literal:
+                        check_xml_text(triple.object.value, RDF_XML_OTHERS)
             body = ox.serialize(triples, format=rdf_format, prefixes=PREFIXES)
             return ("encoded", "graph", [], None, media_type, body, len(triples), truncated)
     encoded = [(from_oxigraph(t.subject), from_oxigraph(t.predicate), from_oxigraph(t.object)) for t in triples]
@@ -163,6 +172,8 @@ def run(store: ox.Store, request: tuple) -> tuple:
                     return answer
                 result = store.query(sparql, **options)
         return _answer(result, max_rows, accept)
+    except ResultNotWritable as error:
+        return ("unwritable", str(error))
     except SyntaxError as error:
         return ("syntax", str(error))
     except (RuntimeError, ValueError, TypeError) as error:

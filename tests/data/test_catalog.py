@@ -56,7 +56,7 @@ def test_sources_are_the_projects_publications(cosie_graph, description):
 def test_vocabularies_are_those_the_data_uses(description):
     vocabularies = {str(v) for v in description.objects(DATASET, VOID.vocabulary)}
     assert {PREFIXES["coe"], PREFIXES["prov"], PREFIXES["oa"], PREFIXES["skos"], PREFIXES["coev"], PREFIXES["country"]} <= vocabularies
-    assert PREFIXES["org"] not in vocabularies  # not used by the data itself
+    assert PREFIXES["org"] in vocabularies  # org:memberOf: members of a network keep their own sector
 
 
 def test_endpoint_and_dump_follow_the_base(cosie_graph):
@@ -107,3 +107,17 @@ def test_main_reports_broken_turtle_and_exits_2(tmp_path, capsys):
     broken.write_text("<a> <b> .\n", encoding="utf-8")
     assert main(["--data", str(broken), "--output", str(tmp_path / "void.ttl")]) == 2
     assert "is not valid Turtle" in capsys.readouterr().err
+
+
+def test_committed_report_is_the_validation_of_the_committed_graph(tmp_path):
+    """data/report.ttl (what the resource pages show) is the SHACL report of data/cosie.ttl."""
+    from coevidence.data.catalog import REPORT_TTL, write_report
+    from coevidence.shapes import problems_from_report
+
+    counts = write_report(COSIE_TTL, tmp_path / "report.ttl")
+    assert counts["Violation"] == 0 and counts["Warning"] > 0
+    fresh = Graph().parse(tmp_path / "report.ttl", format="turtle")
+    committed = Graph().parse(REPORT_TTL, format="turtle")
+    key = lambda g: sorted((p.focus, p.path or "", p.message) for p in problems_from_report(g, g))  # noqa: E731
+    assert key(committed) == key(fresh), "data/report.ttl is stale; run `python -m coevidence.data.catalog`"
+    assert len(key(fresh)) == counts["Warning"]

@@ -12,6 +12,8 @@ def test_bench_ingest_writes_a_report_with_the_comparison(run, tmp_path):
     assert "| **baseline: one plain pySHACL call on the built graph** | 1 |" in text
     assert "same problems found by both (every violation and warning, compared as sets): **yes**" in text
     assert "2 synthetic pilots (seed 0)" in text
+    assert "| ours: write Turtle (canonical, in memory) | 1 |" in text
+    assert "| **ours: build + validate + write** | 1 |" in text
 
 
 def test_bench_ingest_can_append_runs_to_one_report(run, tmp_path):

@@ -62,16 +62,20 @@ def test_duplicate_id_within_a_table(run, sources, tmp_path):
 
 
 def test_duplicate_id_across_organisations_and_groups(run, sources, tmp_path):
+    # the group's row reuses the organisation's id: the group's row is blamed, and the
+    # references to the organisation still resolve (no false "no organisation" errors)
     add_row(sources, "groups", id="hu-municipality", name="A group", kind="citizen")
-    build_fails(
+    stderr = build_fails(
         run, sources, tmp_path,
-        f'{sources / "organisations.csv"}:organisations:3: column "id": duplicate id "hu-municipality" (first used in {sources / "groups.csv"}:groups:4)',
+        f'{sources / "groups.csv"}:groups:5: column "id": id "hu-municipality" is already the id of a row of organisations, '
+        f'and the two tables share their ids (first used in {sources / "organisations.csv"}:organisations:3)',
     )
+    assert stderr.splitlines()[-1] == "1 error in the input; nothing written"
 
 
 def test_dangling_reference_suggests_the_nearest_id(run, sources, tmp_path):
     edit_cell(sources, "exchanges", "hu-x1", "provider", "hu-romaa")
-    build_fails(run, sources, tmp_path, f'{sources / "exchanges.csv"}:exchanges:2: column "provider": no organisation or group of people with id "hu-romaa" (did you mean "hu-roma"?)')
+    build_fails(run, sources, tmp_path, f'{sources / "exchanges.csv"}:exchanges:2: column "provider": no organisation, group of people or law, reform or programme with id "hu-romaa" (did you mean "hu-roma"?)')
 
 
 def test_csv_file_that_is_not_a_table(run, sources, tmp_path):
@@ -83,7 +87,7 @@ def test_reference_to_a_sheet_that_is_not_there(run, sources, tmp_path):
     for table in ("participations", "exchanges", "method_uses", "factors", "findings", "measures", "pilots"):
         (sources / f"{table}.csv").unlink()
     stderr = build_fails(run, sources, tmp_path, f'{sources / "outcomes.csv"}:outcomes: column "pilot": refers to the "pilots" sheet, which is not there in any source')
-    assert stderr.count('refers to the "pilots" sheet') == 1  # once per column, not once per row
+    assert stderr.count(f'{sources / "outcomes.csv"}:outcomes: column "pilot": refers to the "pilots" sheet') == 1  # once per column, not once per row
 
 
 def test_empty_required_cell(run, sources, tmp_path):
@@ -151,7 +155,7 @@ def test_stray_whitespace_in_a_key_and_in_a_header(run, sources, tmp_path):
 def test_non_utf8_csv(run, sources, tmp_path):
     text = (sources / "places.csv").read_text(encoding="utf-8").replace("Example village", "Ex\u00e9mple village")
     (sources / "places.csv").write_bytes(text.encode("latin-1"))
-    build_fails(run, sources, tmp_path, f'{sources / "places.csv"}:places:2: is not UTF-8 text (byte 0xe9); save the file as "CSV UTF-8"')
+    build_fails(run, sources, tmp_path, f'{sources / "places.csv"}:places:2: is not UTF-8 text (byte 0xe9); save the file as "CSV UTF-8" (1 reference to its rows not checked)')
 
 
 def test_workbook_sheet_that_is_not_a_table(run, tmp_path):
@@ -190,3 +194,23 @@ def test_could_not_run_exits_2(run, sources, tmp_path, monkeypatch, args, messag
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines()[-1] == message
     assert not (tmp_path / "out.ttl").exists() and not (tmp_path / "out.txt").exists()
+
+
+def test_a_version_1_pilots_sheet_is_told_where_its_framed_by_links_go(run, sources, tmp_path):
+    pilots = read_table(sources, "pilots")
+    header = list(pilots[0]) + ["framed_by"]
+    for row in pilots:
+        row["framed_by"] = "hu-public-work"
+    write_table(sources, "pilots", pilots, header)
+    stderr = build_fails(
+        run, sources, tmp_path,
+        f'{sources / "pilots.csv"}:pilots: column "framed_by": was removed in format version 2: enter each link from a pilot to a law, '
+        "reform or programme as a row of the framings sheet (pilot, policy, sources), so that it rests on a source",
+    )
+    assert "1 error in the input" in stderr
+
+
+def test_a_pilot_need_not_belong_to_a_project(run, sources, tmp_path):
+    edit_cell(sources, "pilots", "hu", "project", "")
+    result = run("build", sources, "-o", tmp_path / "out.ttl")
+    assert result.exit_code == 0, result.stderr

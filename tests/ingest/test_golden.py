@@ -45,7 +45,7 @@ def test_golden_graph_has_no_blank_nodes_and_only_ontology_terms():
 def test_every_record_remembers_its_row_and_build():
     graph = Graph().parse(GOLDEN_EXPECTED, format="turtle")
     rows = list(graph.subjects(RDF.type, COE.SourceRow))
-    assert len(rows) == 23  # one per data row of the fixture sources
+    assert len(rows) == 30  # one per data row of the fixture sources
     for record, row in graph.subject_objects(COE.enteredIn):
         assert graph.value(row, COE.file) is not None and graph.value(row, COE.row) is not None
         assert graph.value(record, PROV.wasGeneratedBy) is not None

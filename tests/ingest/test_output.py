@@ -8,6 +8,8 @@ import pyoxigraph
 import pytest
 from rdflib import Graph
 
+from coevidence import versions
+
 from .conftest import GOLDEN_SOURCES, edit_cell
 
 
@@ -32,7 +34,7 @@ def test_success_replaces_the_old_output_and_leaves_no_temporary_files(run, tmp_
     assert result.exit_code == 0
     assert output.read_text(encoding="utf-8").startswith("PREFIX")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.ttl"]
-    assert "wrote" in result.stderr.splitlines()[-1] and "7 warning(s)" in result.stderr
+    assert "wrote" in result.stderr.splitlines()[-1] and "11 warning(s)" in result.stderr
 
 
 def test_warnings_are_printed_with_their_row_and_do_not_fail(run, tmp_path):
@@ -53,19 +55,25 @@ def test_non_conforming_graph_is_never_written(run, sources, tmp_path):
     assert not output.exists()
 
 
-def test_store_is_written_after_validation(run, tmp_path):
-    store_dir = tmp_path / "store"
-    result = run("build", GOLDEN_SOURCES, "-o", tmp_path / "out.ttl", "--store", store_dir)
+def test_store_is_published_as_a_version_after_validation(run, tmp_path):
+    root = tmp_path / "store"
+    result = run("build", GOLDEN_SOURCES, "-o", tmp_path / "out.ttl", "--store", root)
     assert result.exit_code == 0, result.stderr
-    store = pyoxigraph.Store.read_only(str(store_dir))
-    # the built graph in its own named graph, the ontology and vocabularies beside it, as the server serves them
-    built = pyoxigraph.NamedNode("https://w3id.org/coevidence/graph/out")
-    assert len(list(store.quads_for_pattern(None, None, None, built))) == len(Graph().parse(tmp_path / "out.ttl"))
+    version = versions.current(root)
+    assert (version.path / "graph.ttl").read_bytes() == (tmp_path / "out.ttl").read_bytes()
+    assert version.info["triples"] == len(Graph().parse(tmp_path / "out.ttl"))
+    assert "coe:evidence" in (version.path / "report.txt").read_text(encoding="utf-8")
+    store = pyoxigraph.Store.read_only(str(version.store))
+    # the built graph in its own named graph (named after the source), the ontology and vocabularies beside it
+    built = pyoxigraph.NamedNode("https://w3id.org/coevidence/graph/sources")
+    assert len(list(store.quads_for_pattern(None, None, None, built))) == version.info["triples"]
     graphs = {graph.value for graph in store.named_graphs()}
     assert graphs == {built.value, "https://w3id.org/coevidence/graph/ontology", "https://w3id.org/coevidence/graph/vocabularies"}
     del store
-    result = run("build", GOLDEN_SOURCES, "-o", tmp_path / "out.ttl", "--store", store_dir)  # replaced in place
-    assert result.exit_code == 0 and sorted(p.name for p in tmp_path.iterdir()) == ["out.ttl", "store"]
+    result = run("build", GOLDEN_SOURCES, "--store", root)  # a second version beside the first
+    assert result.exit_code == 0, result.stderr
+    assert versions.current(root).id != version.id and version.path.is_dir()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.ttl", "store"]
 
 
 def test_progress_bar_is_silent_when_stderr_is_not_a_terminal(run, tmp_path):
@@ -88,3 +96,26 @@ def test_broken_rdf_file_is_an_input_error(run, sources, tmp_path):
     result = run("build", sources, "-o", tmp_path / "out.ttl")
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0].startswith(f"{sources / 'extra.ttl'}: is not valid turtle: ")
+
+
+def test_base_option_mints_every_iri_under_the_given_base(run, tmp_path):
+    from rdflib import URIRef
+    from rdflib.compare import isomorphic
+
+    result = run("build", GOLDEN_SOURCES, "-o", tmp_path / "out.ttl", "--base", "https://example.org/case/id/")
+    assert result.exit_code == 0, result.stderr
+    graph = Graph().parse(tmp_path / "out.ttl")
+    terms = {t for triple in graph for t in triple if isinstance(t, URIRef)}
+    assert not [t for t in terms if t.startswith("https://w3id.org/coevidence/id/")]
+    back = Graph()
+    for triple in graph:
+        back.add(tuple(URIRef(t.replace("https://example.org/case/id/", "https://w3id.org/coevidence/id/")) if isinstance(t, URIRef) else t for t in triple))
+    assert isomorphic(back, Graph().parse(GOLDEN_SOURCES.parent / "expected.ttl"))
+    assert "(row " in result.stderr  # problems still point at their rows
+
+
+@pytest.mark.parametrize("base", ["ftp://example.org/", "https://example.org/no-slash", "https://example.org/a b/", "id/"])
+def test_a_base_that_cannot_stand_before_the_keys_is_refused(run, tmp_path, base):
+    result = run("build", GOLDEN_SOURCES, "-o", tmp_path / "out.ttl", "--base", base)
+    assert result.exit_code == 2 and "--base" in result.stderr
+    assert not (tmp_path / "out.ttl").exists()

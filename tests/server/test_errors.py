@@ -66,11 +66,39 @@ def test_html_error_page_for_browsers(client, request_kwargs, status, title):
 
 
 def test_plain_text_error_on_request(client):
+    # SELECT cannot be answered in text/plain, but the query's own error comes first, as text
     response = client.get("/sparql", query_string={"query": "SELECT * WHERE {"}, headers={"Accept": "text/plain"})
-    # SELECT cannot be answered in text/plain, so negotiation fails first: a 406, in text
+    assert response.status_code == 400
+    assert response.mimetype == "text/plain"
+    text = response.get_data(as_text=True)
+    assert text.startswith("400 Query syntax error\n\nline 1, column 16: ")
+    assert "  1 | SELECT * WHERE {\n    |                ^" in text
+
+
+def test_a_valid_query_asked_for_as_plain_text_is_406_in_text(client):
+    response = client.get("/sparql", query_string={"query": "SELECT * WHERE {}"}, headers={"Accept": "text/plain"})
     assert response.status_code == 406
     assert response.mimetype == "text/plain"
     assert response.get_data(as_text=True).startswith("406 Not acceptable\n\n")
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_the_html_error_page_gives_the_visitor_their_query_back(client, method):
+    query = "PREFIX ex: <http://example.org/>\nSELECT * WHERE { ?s ex:p <oops }"
+    kwargs = {"query_string": {"query": query}} if method == "GET" else {"data": {"query": query}}
+    response = client.open("/sparql", method=method, headers={"Accept": "text/html"}, **kwargs)
+    assert response.status_code == 400
+    page = BeautifulSoup(response.data, "html.parser")
+    form = page.select_one("form")
+    assert form["action"] == "/sparql"
+    assert form.select_one("textarea[name=query]").get_text() == query
+    assert "line 2" in page.select_one("#detail").get_text()
+
+
+def test_an_error_page_without_a_query_links_back_to_the_form(client):
+    page = BeautifulSoup(client.get("/nowhere", headers={"Accept": "text/html"}).data, "html.parser")
+    assert page.select_one("form") is None
+    assert page.select_one('a[href="/sparql"]')
 
 
 def test_error_detail_is_escaped_in_html(client):

@@ -37,3 +37,11 @@ def test_post_bodies_are_not_logged(client, caplog):
     (line,) = lines(caplog)
     assert line.startswith("POST /sparql 200 ")
     assert "private" not in line
+
+
+def test_literals_that_do_not_convert_leave_no_traceback_in_the_log(client, caplog):
+    query = 'SELECT ?x WHERE { BIND(STRDT("1' + "0" * 5000 + '", <http://www.w3.org/2001/XMLSchema#integer>) AS ?x) }'
+    with caplog.at_level(logging.WARNING):
+        assert client.get("/sparql", query_string={"query": query, "format": "html"}).status_code == 200
+        assert client.get("/sparql", query_string={"query": 'SELECT ?x WHERE { BIND("x"^^<http://www.w3.org/2001/XMLSchema#date> AS ?x) }', "format": "html"}).status_code == 200
+    assert [r for r in caplog.records if r.name.startswith("rdflib")] == []

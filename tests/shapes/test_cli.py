@@ -17,6 +17,7 @@ from coevidence.ontology import COE, ID, VOCAB
 
 INTERSERVE = ID["participation/uk-interserve"]
 TU_UK = ID["source/tu-uk"]
+INNOSI = ID["source/innosi"]  # a source no claim cites
 
 
 @pytest.fixture
@@ -34,13 +35,13 @@ def wrong_role(pilot, tmp_path) -> Path:
     """The full pilot with a role taken from the resource-type scheme, and a source without web address."""
     pilot.remove((INTERSERVE, COE.role, None))
     pilot.add((INTERSERVE, COE.role, VOCAB["resource-type/money"]))
-    pilot.remove((TU_UK, FOAF.page, None))
+    pilot.remove((INNOSI, FOAF.page, None))
     return write(pilot, tmp_path / "wrong-role.ttl")
 
 
 @pytest.fixture
 def warning_only(pilot, tmp_path) -> Path:
-    pilot.remove((TU_UK, FOAF.page, None))
+    pilot.remove((INNOSI, FOAF.page, None))
     return write(pilot, tmp_path / "warning-only.ttl")
 
 
@@ -55,11 +56,12 @@ def test_violation_exits_1_and_lists_severity_label_iri_path_message(runner, wro
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
     assert lines[0] == (
-        f"Violation  Interserve as service provider in My Direction ({INTERSERVE})  coe:role: "
+        # the source row the graph records for the focus node (coe:enteredIn) is named
+        f"Violation  Interserve as service provider in My Direction ({INTERSERVE}) entered in cosie.xlsx:participations:12  coe:role: "
         "A participation must name the role the actor took (coe:role), from the role scheme. "
         "(value: coev:resource-type/money)"
     )
-    assert lines[1].startswith(f"Warning    CoSIE: services for low and medium risk offenders ({TU_UK})  foaf:page: ")
+    assert lines[1].startswith(f"Warning    Implementing Innovative Social Investment ({INNOSI})  foaf:page: ")
     assert lines[-1] == "1 violation, 1 warning in 1 file: does not conform"
 
 

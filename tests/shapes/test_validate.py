@@ -12,7 +12,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 # XSD is reached through the module: a module-level XSD makes pytest's collector warn.
 from rdflib import namespace as rdfns
-from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SH
+from rdflib.namespace import DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SH
 
 from coevidence.ontology import COE, COUNTRY, ID, OA, VOCAB, ontology_graph, vocabulary_graph
 from coevidence.shapes import Problem, ValidationResult, compact, label_of, path_text, validate
@@ -27,6 +27,7 @@ REOFFENDING = ID["outcome/uk-reoffending"]
 HULL = ID["place/hull"]
 CONTEXT = ID["context/gbr"]
 TU_UK = ID["source/tu-uk"]
+INNOSI = ID["source/innosi"]  # a source no claim cites
 REHAB = ID["source/rehab"]
 BUILD = ID["build/7467c745d77395da2e5d97d29d0e8be62962ea55461893d1bbb75677f4c1a5e6"]
 
@@ -180,7 +181,39 @@ ORPHAN_EVIDENCE = URIRef(f"{MMU_PARTICIPATION}/evidence/9")
 QUOTE = URIRef(f"{ENABLING_FUND}/evidence/1/quote")
 ROLE_CO_DESIGNER = VOCAB["role/co-designer"]
 
+FACTOR = ID["factor/uk-policy-upheaval"]
+FRAMING = ID["framing/uk-transforming-rehabilitation"]
+TRANSFORMING_REHABILITATION = ID["policy/gbr-transforming-rehabilitation"]
+
 CASES = (
+    # format version 2: scope, providers, levels, evaluator relations, framings, networks, results
+    Case("factor both for pilots and for the whole project", add((FACTOR, COE.wholeProject, ID["project/cosie"])), (V("FactorShape", None, FACTOR),), exactly=True),
+    Case("factor for neither pilots nor a project", remove((FACTOR, COE.pilot, None)), (V("FactorShape", None, FACTOR),), exactly=True),
+    Case("resource from a place", replace(ENABLING_FUND, COE.provider, HULL), (V("ResourceExchangeShape", "coe:provider", ENABLING_FUND),), exactly=True),
+    Case("resource from a programme is fine", replace(ENABLING_FUND, COE.provider, TRANSFORMING_REHABILITATION), (), conforms=True, exactly=True),
+    Case("resource whose giver is not named", remove((ENABLING_FUND, COE.provider, None)), (W("ResourceExchangeShape", "coe:provider", ENABLING_FUND),), conforms=True, exactly=True),
+    Case(
+        "participation level from the stage scheme",
+        add((INTERSERVE, COE.participationLevel, VOCAB["stage/co-design"])),
+        (V("ParticipationShape", "coe:participationLevel", INTERSERVE),),
+        exactly=True,
+    ),
+    Case(
+        "evaluator relation from the direction scheme",
+        replace(REOFFENDING, COE.evaluatorRelation, VOCAB["direction/positive"]),
+        (V("OutcomeShape", "coe:evaluatorRelation", REOFFENDING),),
+        exactly=True,
+    ),
+    Case("outcome that does not say who evaluated it", remove((REOFFENDING, COE.evaluatorRelation, None)), (W("OutcomeShape", "coe:evaluatorRelation", REOFFENDING),), conforms=True, exactly=True),
+    Case("framing without its law", remove((FRAMING, COE.policyInstrument, None)), (V("FramingShape", "coe:policyInstrument", FRAMING),), exactly=True),
+    Case(
+        "member of an organisation rather than a network",
+        add((ID["organisation/r-evolution"], ORG.memberOf, ID["organisation/mmu"])),
+        (V("ActorShape", "org:memberOf", ID["organisation/r-evolution"]),),
+        exactly=True,
+    ),
+    Case("method use that led to a place", add((ID["method-use/uk-training"], COE.ledTo, HULL)), (V("MethodUseShape", "coe:ledTo", ID["method-use/uk-training"]),), exactly=True),
+    Case("claim disagreeing with a place", add((REOFFENDING, COE.disagreesWith, HULL)), (V("ClaimShape", "coe:disagreesWith", REOFFENDING),), exactly=True),
     Case("participation without role", remove((INTERSERVE, COE.role, None)), (V("ParticipationShape", "coe:role", INTERSERVE),)),
     Case(
         "role from the resource-type scheme",
@@ -279,8 +312,8 @@ CASES = (
         exactly=True,
     ),
     Case(
-        "organisation without sector",
-        remove((ID["organisation/mmu"], COE.sector, None)),
+        "organisation with two sectors",
+        add((ID["organisation/mmu"], COE.sector, VOCAB["sector/third-sector"])),
         (V("OrganisationShape", "coe:sector", ID["organisation/mmu"]),),
         exactly=True,
     ),
@@ -473,7 +506,8 @@ CASES = (
         conforms=True,
         exactly=True,
     ),
-    Case("source without web address", remove((TU_UK, FOAF.page, None)), (W("SourceShape", "foaf:page", TU_UK),), conforms=True, exactly=True),
+    Case("source without web address", remove((INNOSI, FOAF.page, None)), (W("SourceShape", "foaf:page", INNOSI),), conforms=True, exactly=True),
+    Case("claim resting on a source without web address", remove((TU_UK, FOAF.page, None)), (V("ClaimShape", "prov:wasDerivedFrom", ENABLING_FUND),)),
     Case(
         "national context without statements",
         add((ID["context/fin"], RDF.type, COE.NationalContext), (ID["context/fin"], RDFS.label, Literal("Finland")), (ID["context/fin"], COE.country, COUNTRY["FIN"])),
@@ -548,7 +582,7 @@ def mixed_result(pilot) -> ValidationResult:
     """Two violations and two warnings."""
     pilot.remove((INTERSERVE, COE.role, None))
     pilot.remove((HULL, COE.country, None))
-    pilot.remove((TU_UK, FOAF.page, None))
+    pilot.remove((INNOSI, FOAF.page, None))
     pilot.remove((PILOT, COE.service, None))
     return validate(pilot)
 
@@ -573,7 +607,7 @@ def test_to_turtle_is_the_shacl_report(mixed_result):
     assert len(results) == 4
     severities = sorted(str(report.value(r, SH.resultSeverity)) for r in results)
     assert severities == sorted([str(SH.Violation)] * 2 + [str(SH.Warning)] * 2)
-    assert {str(report.value(r, SH.focusNode)) for r in results} == {str(INTERSERVE), str(HULL), str(TU_UK), str(PILOT)}
+    assert {str(report.value(r, SH.focusNode)) for r in results} == {str(INTERSERVE), str(HULL), str(INNOSI), str(PILOT)}
 
 
 def test_only_keeps_the_chosen_severities_in_problems_and_report(mixed_result):
