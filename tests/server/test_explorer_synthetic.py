@@ -67,3 +67,8 @@ def test_facets_and_and_values_or(visitor):
 def test_the_pages_work_without_the_ontology_labels(visitor):
     for url in ["/pilots", "/compare", "/compare?dimension=methods", "/pilots/a", "/search?q=a"]:
         assert visitor.get(url).status_code == 200, url
+
+
+def test_a_facet_the_data_lacks_is_not_shown(visitor):
+    names = {f["name"] for f in visitor.get("/pilots.json").get_json()["facets"]}
+    assert names == {"country", "target_group", "hard_to_reach", "method"}
