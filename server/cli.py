@@ -21,6 +21,52 @@ def _fail(message: str) -> None:
     sys.exit(2)
 
 
+def waitress_options(config) -> dict:
+    """waitress's settings, from ours: enough connections that half-open ones cannot lock
+    the door, silent ones closed, responses buffered (a slow reader holds no thread)."""
+    options = {
+        "threads": config["THREADS"],
+        "ident": "coevidence",
+        "connection_limit": config["CONNECTION_LIMIT"],
+        "channel_timeout": config["CHANNEL_TIMEOUT_S"],
+        "cleanup_interval": max(1, min(30, config["CHANNEL_TIMEOUT_S"] // 2)),
+        "asyncore_use_poll": True,  # select() cannot watch more than 1024 sockets
+        # a body larger than the app accepts is refused before it is buffered
+        "max_request_body_size": 3 * config["MAX_QUERY_BYTES"] + 65_536,
+        # the application thread hands a whole response over and goes back to work; waitress
+        # spills it to a temporary file past 1 MB and sends it at the client's pace
+        "outbuf_high_watermark": 2 * config["MAX_RESPONSE_MB"] * 1024 * 1024 + (64 << 20),
+    }
+    if config["TRUSTED_PROXY"]:
+        options.update(
+            trusted_proxy=config["TRUSTED_PROXY"],
+            trusted_proxy_headers={"x-forwarded-for"},
+            clear_untrusted_proxy_headers=True,
+        )
+    return options
+
+
+def answer_health_apart(server) -> None:
+    """Give ``/health`` a thread of its own in *server* (a waitress server), so that it is
+    never queued behind queries waiting for the query threads."""
+    from waitress.task import ThreadedTaskDispatcher
+
+    route = getattr(server, "add_task", None)
+    if route is None:  # waitress's MultiSocketServer: several listeners, no single queue
+        return
+    health = ThreadedTaskDispatcher()
+    health.set_thread_count(1)
+
+    def add_task(channel) -> None:
+        first = channel.requests[0] if channel.requests else None
+        if first is not None and first.command in ("GET", "HEAD") and first.path == "/health":
+            health.add_task(channel)
+        else:
+            route(channel)
+
+    server.add_task = add_task
+
+
 def _stop_on_sigterm(signum, frame) -> None:
     raise SystemExit(0)
 
@@ -32,7 +78,7 @@ def _stop_on_sigterm(signum, frame) -> None:
 @click.option("--data", "data_paths", multiple=True, type=click.Path(path_type=Path),
               help="An RDF file to serve (repeatable). Default: the bundled data/cosie.ttl.")
 @click.option("--store", "store_dir", type=click.Path(path_type=Path),
-              help="Serve a store written by `coevidence build --store DIR`, read-only.")
+              help="Serve a publication root written by `coevidence build --store DIR` (its current version, followed when it moves) or a plain Oxigraph store, read-only.")
 @click.option("--endpoint", help="Put this server in front of a remote SPARQL endpoint URL.")
 @click.option("--endpoint-user", help="User name for --endpoint.")
 @click.option("--endpoint-password", envvar="COEVIDENCE_ENDPOINT_PASSWORD",
@@ -40,7 +86,7 @@ def _stop_on_sigterm(signum, frame) -> None:
 @click.option("--timeout", type=float, help="Time limit of one query, in seconds [default: 5].")
 @click.option("--max-rows", type=int, help="Most rows or triples per response [default: 10000].")
 @click.option("--workers", type=int, help="Query worker processes [default: 2].")
-@click.option("--threads", type=int, help="WSGI server threads [default: 8].")
+@click.option("--threads", type=int, help="WSGI server threads [default: 32].")
 @click.option("--debug", is_flag=True, help="Run Flask's development server with the debugger instead.")
 def serve(host, port, data_paths, store_dir, endpoint, endpoint_user, endpoint_password,
           timeout, max_rows, workers, threads, debug) -> None:
@@ -82,8 +128,8 @@ def serve(host, port, data_paths, store_dir, endpoint, endpoint_user, endpoint_p
         import waitress
 
         try:
-            server = waitress.create_server(app, host=host, port=port, threads=app.config["THREADS"],
-                                            ident="coevidence")
+            server = waitress.create_server(app, host=host, port=port, **waitress_options(app.config))
+            answer_health_apart(server)
         except OSError as error:
             _fail(f"cannot listen on {host}:{port}: {error.strerror or error}")
         from coevidence.server import wsgi

@@ -30,7 +30,7 @@ SECURITY_HEADERS: dict[str, str] = {
     "Referrer-Policy": "no-referrer",
 }
 #: headers a cross-origin script may read
-EXPOSED_HEADERS = "ETag, X-Result-Rows, X-Result-Truncated, X-Max-Rows, Server-Timing"
+EXPOSED_HEADERS = "ETag, X-Result-Rows, X-Result-Truncated, X-Max-Rows, X-Max-Bytes, Server-Timing"
 CORS_HEADERS: dict[str, str] = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Expose-Headers": EXPOSED_HEADERS,

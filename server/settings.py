@@ -54,6 +54,13 @@ def _nesting(text: str) -> int:
     return value
 
 
+def _non_negative_float(text: str) -> float:
+    value = float(text)
+    if not value >= 0:
+        raise ValueError("must be a number of at least 0")
+    return value
+
+
 def _paths(text: str) -> tuple[Path, ...]:
     return tuple(Path(part) for part in text.split(os.pathsep) if part)
 
@@ -93,6 +100,17 @@ SETTINGS: tuple[Setting, ...] = (
         "may lower it with `max-rows=`. A cut result says so in `X-Result-Truncated`.",
     ),
     Setting(
+        "MIN_TIMEOUT_S", 0.5, _positive_float,
+        "The lowest time limit a request may ask for with `timeout=`; a lower one is raised to "
+        "it (never above `SPARQL_TIMEOUT_S`). Each query stopped at its limit costs a worker.",
+    ),
+    Setting(
+        "MAX_RESPONSE_MB", 64, _positive_int,
+        "Most megabytes of RDF terms one response holds (their text; the format's markup "
+        "comes on top). Solutions or triples past it are cut, as past `MAX_ROWS`, and "
+        "`X-Result-Truncated` says so; `X-Max-Bytes` announces the ceiling.",
+    ),
+    Setting(
         "MAX_QUERY_BYTES", 100_000, _positive_int,
         "Largest query accepted, in bytes of UTF-8; a larger one is answered 413.",
     ),
@@ -107,9 +125,42 @@ SETTINGS: tuple[Setting, ...] = (
         "Query worker processes of the embedded store: how many queries run at once.",
     ),
     Setting(
-        "THREADS", 8, _positive_int,
+        "WORKER_MEMORY_MB", 1024, _non_negative_int,
+        "Memory a query worker may take beyond the data it shares (its address space, "
+        "`RLIMIT_AS`); a query that needs more fails with 400 and its worker is replaced. "
+        "0: no ceiling.",
+    ),
+    Setting(
+        "RELOAD_POLL_S", 2.0, _non_negative_float,
+        "How often, in seconds, the embedded store looks for a new data version (the "
+        "`current` link of a `--store` publication, or the `--data` files) and moves every "
+        "worker to it together. 0: never (serve what was loaded at start).",
+    ),
+    Setting(
+        "THREADS", 32, _positive_int,
         "Threads of the WSGI server (waitress); keep it above WORKERS so that `/health` and "
         "cheap requests are answered while every worker is busy.",
+    ),
+    Setting(
+        "CLIENT_QUERIES", 1, _positive_int,
+        "Queries one client address may run at once. Its further queries wait their turn "
+        "(within the time limit; at most half of `THREADS - 1` wait), others are refused 503 "
+        "at once, so that one client cannot take every worker.",
+    ),
+    Setting(
+        "TRUSTED_PROXY", None, _optional_text,
+        "Address of the reverse proxy in front of the server: its `X-Forwarded-For` names "
+        "the client (for `CLIENT_QUERIES`); without it, every client behind a proxy is one.",
+    ),
+    Setting(
+        "CONNECTION_LIMIT", 1000, _positive_int,
+        "Most connections the WSGI server holds open; past it, it stops accepting until some "
+        "close. Half-open connections hold no thread.",
+    ),
+    Setting(
+        "CHANNEL_TIMEOUT_S", 30, _positive_int,
+        "Seconds of silence after which the WSGI server closes a connection (idle keep-alive, "
+        "or a client that stopped sending or reading).",
     ),
     Setting(
         "DATA_PATHS", (), _paths,

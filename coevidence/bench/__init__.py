@@ -17,6 +17,7 @@ BENCHMARKS = {
     "endpoint": "coevidence.bench.endpoint",
     "network": "coevidence.bench.network",
     "pages-ld": "coevidence.bench.pages",
+    "load": "coevidence.bench.load",
 }
 
 

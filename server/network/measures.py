@@ -166,7 +166,7 @@ def connection(network: Network, start: str, end: str, graph: nx.MultiGraph | No
         return {"from": start, "to": end, "connected": False, "steps": []}
     steps = []
     for index, node in enumerate(path):
-        statement = network.statements.get(node)
+        statement = network.describe(node)
         step = {
             "iri": node,
             "kind": statement.kind if statement else "",

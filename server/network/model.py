@@ -3,7 +3,8 @@
 :func:`read_network` asks the store four named questions (``server/queries/network_*.rq``,
 ``pilot_features.rq``, ``entity_*.rq``) and keeps the answers as plain Python: the nodes
 (actors and pilots, with kind and sector), the ties (one per claim), the features of each
-pilot and the links between entities. Everything in :mod:`.measures` is computed from a
+pilot and the links between entities (what each entity is, for writing a connection out, is
+asked of the store when needed). Everything in :mod:`.measures` is computed from a
 :class:`Network`, so the same figures come out in front of the embedded store or a remote
 one. A network is read once per data version (:func:`network_for`), never per request.
 """
@@ -14,9 +15,11 @@ import inspect
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import cached_property
+from collections.abc import Callable
+from functools import cached_property, lru_cache
 
 import orjson
+from rdflib import URIRef
 
 from coevidence.ontology import COE
 from coevidence.server.queries import load_query
@@ -100,7 +103,8 @@ class Network:
     #: pilot -> dimension -> feature -> whether every claim behind it has low confidence
     features: dict[str, dict[str, dict[str, bool]]]
     links: list[tuple[str, str, str]]  # (subject, property, object) between entities
-    statements: dict[str, Statement] = field(default_factory=dict)
+    #: what is known of one entity, asked of the store when a connection is written out
+    describe: Callable[[str], Statement | None] = field(default=lambda iri: None, repr=False)
 
     @cached_property
     def ties_by_pilot(self) -> dict[str | None, list[Tie]]:
@@ -124,32 +128,35 @@ class Network:
         return None
 
 
+@lru_cache(maxsize=65536)
 def _local(iri: str | None) -> str | None:
     if iri is None:
         return None
     return iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
 
 
-def _ask(store: Store, name: str) -> list[dict[str, str]]:
+def _ask(store: Store, name: str, bindings: dict | None = None) -> list[dict[str, str]]:
     """The rows of a named question as plain strings (the values' lexical forms).
 
     Asked as SPARQL JSON where the store can write it itself, which saves building rdflib
     terms for hundreds of thousands of rows only to turn them back into text."""
     options = {"accept": (JSON_RESULTS,)} if "accept" in inspect.signature(store.query).parameters else {}
-    result = store.query(load_query(name), timeout=TIMEOUT_S, max_rows=MAX_ROWS, **options)
+    result = store.query(load_query(name), bindings=bindings, timeout=TIMEOUT_S, max_rows=MAX_ROWS, **options)
     if JSON_RESULTS in result.encoded:
         bindings = orjson.loads(result.encoded[JSON_RESULTS])["results"]["bindings"]
         return [{name: value["value"] for name, value in row.items()} for row in bindings]
     return [{str(variable): str(value) for variable, value in row.items()} for row in result.rows]
 
 
-def read_network(store: Store) -> Network:
-    """Read the whole relational view of the data from *store* (four queries)."""
+def read_network(store: Store, pilot: str | None = None) -> Network:
+    """Read the relational view of the data from *store*: the whole of it (four queries), or
+    only what one pilot's network needs (*pilot*, its IRI: two small queries, no links)."""
     version = store.data_version()
+    bound = {"pilot": URIRef(pilot)} if pilot else None
     classes: dict[str, set[str]] = defaultdict(set)
     labels: dict[str, str] = {}
     sectors: dict[str, str] = {}
-    for row in _ask(store, "network_nodes"):
+    for row in _ask(store, "pilot_network_nodes" if pilot else "network_nodes", bound):
         node = row["node"]
         if "class" in row:
             classes[node].add(_local(row["class"]))
@@ -165,7 +172,7 @@ def read_network(store: Store) -> Network:
         nodes[iri] = Node(iri, kind, labels.get(iri, _local(iri) or iri), sector, group)
 
     merged: dict[tuple, dict] = {}
-    for row in _ask(store, "network_ties"):  # a claim with several stages comes as several rows
+    for row in _ask(store, "network_ties", bound):  # a claim with several stages comes as several rows
         key = (row.get("claim"), row["kind"], row["from"], row["to"])
         found = merged.setdefault(key, {**row, "stages": set()})
         if "stage" in row:
@@ -190,7 +197,7 @@ def read_network(store: Store) -> Network:
     ties.sort(key=lambda tie: (tie.kind, tie.source, tie.target, tie.claim or ""))
 
     features: dict[str, dict[str, dict[str, bool]]] = defaultdict(lambda: defaultdict(dict))
-    for row in _ask(store, "pilot_features"):
+    for row in ([] if pilot else _ask(store, "pilot_features")):
         feature = _local(row["feature"])
         if row["dimension"] == "factor" and "effect" in row:
             feature = f"{feature} ({_local(row['effect'])})"
@@ -198,36 +205,32 @@ def read_network(store: Store) -> Network:
         known = features[row["pilot"]][row["dimension"]]
         known[feature] = known.get(feature, True) and low  # low only if every claim is low
 
-    links = sorted({(row["subject"], row["property"], row["object"]) for row in _ask(store, "entity_links")})
+    links = [] if pilot else sorted({(row["subject"], row["property"], row["object"]) for row in _ask(store, "entity_links")})
     network = Network(version, nodes, ties, {pilot: dict(dims) for pilot, dims in features.items()}, links)
-    network.statements = _statements(store)
+    network.describe = lru_cache(maxsize=4096)(lambda iri: statement_of(store, iri))
     return network
 
 
-def _statements(store: Store) -> dict[str, Statement]:
-    kinds: dict[str, str] = {}
-    labels: dict[str, str] = {}
-    confidence: dict[str, str] = {}
-    sources: dict[str, dict[str, tuple[str, str, str | None]]] = defaultdict(dict)
-    for row in _ask(store, "entity_labels"):
-        iri = row["entity"]
-        kinds.setdefault(iri, _local(row["class"]))
+def statement_of(store: Store, iri: str) -> Statement | None:
+    """What the store says of one entity or claim: class, label, confidence and sources."""
+    kinds, labels, confidence = set(), [], None
+    sources: dict[str, tuple[str, str, str | None]] = {}
+    for row in _ask(store, "entity_statement", {"entity": URIRef(iri)}):
+        kinds.add(_local(row["class"]))
         if "label" in row:
-            labels.setdefault(iri, row["label"])
-        if "confidence" in row:
-            confidence[iri] = _local(row["confidence"])
+            labels.append(row["label"])
+        confidence = _local(row["confidence"]) if "confidence" in row else confidence
         if "source" in row:
-            known = sources[iri].get(row["source"])
-            sources[iri][row["source"]] = (
+            known = sources.get(row["source"])
+            sources[row["source"]] = (
                 row["source"],
                 row.get("sourceLabel") or (known[1] if known else _local(row["source"])),
                 row.get("sourceUrl") or (known[2] if known else None),
             )
-    return {
-        iri: Statement(iri, kinds[iri], labels.get(iri, _local(iri) or iri), confidence.get(iri),
-                       tuple(sorted(sources[iri].values())))
-        for iri in kinds
-    }
+    if not kinds:
+        return None
+    kind = next((name for name in KIND_ORDER if name in kinds), min(kinds))
+    return Statement(iri, kind, min(labels, default=_local(iri) or iri), confidence, tuple(sorted(sources.values())))
 
 
 class NetworkCache:
@@ -238,6 +241,19 @@ class NetworkCache:
         self._lock = threading.Lock()
         self.measures: dict = {}  # whole-dataset measures for the same version (see .measures)
 
+    def forget_other_versions(self, version: str) -> None:
+        """Drop the measures kept for any other data version (keys are (version, name))."""
+        for key in [key for key in self.measures if key[0] != version]:
+            self.measures.pop(key, None)
+
+    def pilot(self, store: Store, pilot: str) -> Network:
+        """One pilot's network: from the whole network when it has been read for this data
+        version, else read on its own (a few milliseconds, not the whole dataset)."""
+        network = self._network
+        if network is not None and network.version == store.data_version():
+            return network
+        return read_network(store, pilot)
+
     def get(self, store: Store) -> Network:
         version = store.data_version()
         network = self._network
@@ -246,7 +262,6 @@ class NetworkCache:
         with self._lock:
             if self._network is None or self._network.version != version:
                 self._network = read_network(store)
-                self.measures = {}
             return self._network
 
 

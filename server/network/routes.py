@@ -8,8 +8,11 @@ never recomputes them.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from flask import Blueprint, Flask, current_app, jsonify, render_template, request, url_for
 
+from coevidence.server import urls
 from coevidence.server.backend import current_store
 from coevidence.server.errors import Problem
 from coevidence.server.network import measures
@@ -38,6 +41,7 @@ def _kept(name: str, compute):
     cache = _cache()
     network = cache.get(current_store())
     key = (network.version, name)
+    cache.forget_other_versions(network.version)
     if key not in cache.measures:
         cache.measures[key] = compute(network)
     return cache.measures[key]
@@ -62,11 +66,18 @@ def _answer(data: dict, template: str, suffix: str | None, **context):
 @bp.route("/network/pilot/<key>")
 @bp.route("/network/pilot/<key><any('.json'):suffix>")
 def pilot(key: str, suffix: str | None = None):
-    network = current_network()
-    node = network.pilot_by_key(key)
-    if node is None:
-        raise Problem(404, "Not found", f"there is no pilot {key!r} in the data; /network/all lists every pilot.")
-    data = _kept(f"pilot:{node.iri}", lambda found: network_report(found, node.iri))
+    cache, store = _cache(), current_store()
+    iri = urls.iri_for_doc(f"pilot/{key}")
+    kept = (store.data_version(), f"pilot:{iri}")
+    cache.forget_other_versions(kept[0])
+    data = cache.measures.get(kept)
+    if data is None:
+        network = cache.pilot(store, iri)
+        node = network.pilot_by_key(key)
+        if node is None:
+            raise Problem(404, "Not found", f"there is no pilot {key!r} in the data; /network/all lists every pilot.")
+        data = cache.measures[kept] = network_report(network, node.iri)
+    node = SimpleNamespace(label=next(n["label"] for n in data["graph"]["nodes"] if n["id"] == iri))
     return _answer(data, "network.html", suffix, title=f"Network of {node.label}", node=node,
                    twin=url_for("network.pilot", key=key, suffix=".json"))
 

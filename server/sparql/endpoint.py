@@ -26,7 +26,14 @@ from werkzeug.datastructures import MultiDict
 
 from coevidence.ontology import PREFIXES
 from coevidence.server.sparql import policy, second_look
-from coevidence.server.backend import current_store, dataset_info, query_slot, store_writes
+from coevidence.server.backend import (
+    current_store,
+    dataset_info,
+    max_response_bytes,
+    query_slot,
+    store_caps_bytes,
+    store_writes,
+)
 from coevidence.server.sparql.description import service_description
 from coevidence.server.errors import Problem
 from coevidence.server.sparql.results import HTML, Format, formats_for, negotiate
@@ -160,11 +167,14 @@ def read_request() -> ProtocolRequest:
         if size > current_app.config["MAX_QUERY_BYTES"]:
             raise _too_large(size)
     config = current_app.config
+    timeout = _lower_limit(params, "timeout", config["SPARQL_TIMEOUT_S"], float, "seconds")
+    # a floor: every query stopped at its limit costs a worker (see MIN_TIMEOUT_S)
+    timeout = max(timeout, min(config["MIN_TIMEOUT_S"], config["SPARQL_TIMEOUT_S"]))
     return ProtocolRequest(
         query=query,
         default_graph_uris=tuple(params.getlist("default-graph-uri")),
         named_graph_uris=tuple(params.getlist("named-graph-uri")),
-        timeout=_lower_limit(params, "timeout", config["SPARQL_TIMEOUT_S"], float, "seconds"),
+        timeout=timeout,
         max_rows=_lower_limit(params, "max-rows", config["MAX_ROWS"], int, "rows"),
         format_name=params.get("format") or None,
     )
@@ -223,6 +233,8 @@ def sparql() -> Response:
     options = {}
     if result_format is not None and result_format is not HTML and store_writes():
         options["accept"] = (result_format.media_type,)
+    if store_caps_bytes():
+        options["max_bytes"] = max_response_bytes()
     with query_slot():
         result = store.query(
             req.query,
@@ -236,7 +248,8 @@ def sparql() -> Response:
         result_format = negotiate(result.kind, req.format_name, request.accept_mimetypes)
     response = _result_response(req, result, result_format)
     g.result_rows = len(result)
-    return _cacheable(response, _etag(version, req, result_format))
+    # the version the query ran on: the store may have moved to a new one meanwhile
+    return _cacheable(response, _etag(result.data_version or version, req, result_format))
 
 
 def _result_response(req: ProtocolRequest, result: QueryResult, result_format: Format) -> Response:
@@ -254,6 +267,7 @@ def _result_response(req: ProtocolRequest, result: QueryResult, result_format: F
     response.headers["X-Result-Rows"] = str(len(result))
     response.headers["X-Result-Truncated"] = "true" if result.truncated else "false"
     response.headers["X-Max-Rows"] = str(req.max_rows)
+    response.headers["X-Max-Bytes"] = str(max_response_bytes())
     timings = []
     if result.cached:
         timings.append('cache;desc="hit"')

@@ -95,6 +95,9 @@ class QueryResult:
     size: int | None = None
     engine_seconds: float | None = None
     cached: bool = False
+    #: the data version the query ran on, when the store knows it (the embedded store moves
+    #: to a new version while serving: this, not data_version() asked before, names the data)
+    data_version: str | None = None
 
     def __len__(self) -> int:
         if self.size is not None:
@@ -156,6 +159,8 @@ def open_store(
     endpoint_user: str | None = None,
     endpoint_password: str | None = None,
     workers: int = 2,
+    memory_mb: int = 0,
+    poll_s: float = 0.0,
 ) -> Store:
     """The store the settings ask for: a remote endpoint, an on-disk store, or data files.
 
@@ -163,6 +168,8 @@ def open_store(
     ``store_dir``, the embedded store opened read-only on a store written by
     ``coevidence build --store DIR``; otherwise the embedded store loaded from
     ``data_paths`` (default: the bundled data). At most one of the three may be given.
+    ``memory_mb`` is each embedded worker's memory allowance (0: none); with ``poll_s`` above
+    0 the embedded store looks for a new data version that often.
     Raises :class:`DataFileError` when the data is missing or does not parse.
     """
     chosen = [name for name, value in (("data", data_paths), ("store", store_dir), ("endpoint", endpoint)) if value]
@@ -175,5 +182,5 @@ def open_store(
     from coevidence.server.stores.oxigraph import OxigraphStore
 
     if store_dir:
-        return OxigraphStore.open(store_dir, workers=workers)
-    return OxigraphStore.load(data_paths, workers=workers)
+        return OxigraphStore.open(store_dir, workers=workers, memory_mb=memory_mb, poll_s=poll_s)
+    return OxigraphStore.load(data_paths, workers=workers, memory_mb=memory_mb, poll_s=poll_s)

@@ -43,7 +43,9 @@ class CachedStore:
         self._version: str | None = None
         self.hits = 0
         self.misses = 0
-        self._inner_accepts = "accept" in inspect.signature(inner.query).parameters
+        parameters = inspect.signature(inner.query).parameters
+        self._inner_accepts = "accept" in parameters
+        self._inner_caps_bytes = "max_bytes" in parameters
 
     @property
     def description(self) -> str:
@@ -63,6 +65,7 @@ class CachedStore:
         timeout: float,
         max_rows: int,
         accept: Sequence[str] = (),
+        max_bytes: int | None = None,
     ) -> QueryResult:
         version = self.inner.data_version()
         key = (
@@ -72,6 +75,7 @@ class CachedStore:
             tuple(named_graph_uris),
             max_rows,
             tuple(accept) if self._inner_accepts else (),
+            max_bytes if self._inner_caps_bytes else None,
         )
         with self._lock:
             if version != self._version:
@@ -84,7 +88,9 @@ class CachedStore:
                 self.hits += 1
                 return dataclasses.replace(entry[0], cached=True)
             self.misses += 1
-        options = {"accept": accept} if self._inner_accepts and accept else {}
+        options: dict = {"accept": accept} if self._inner_accepts and accept else {}
+        if self._inner_caps_bytes and max_bytes is not None:
+            options["max_bytes"] = max_bytes
         result = self.inner.query(
             sparql,
             bindings=bindings,
@@ -95,7 +101,8 @@ class CachedStore:
             **options,
         )
         size = cost(result)
-        if size <= self.max_bytes // 4 and self.inner.data_version() == version:
+        ran_on = getattr(result, "data_version", None)  # the version the store says it ran on
+        if size <= self.max_bytes // 4 and ran_on in (None, version) and self.inner.data_version() == version:
             self._keep(version, key, result, size)
         return result
 

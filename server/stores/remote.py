@@ -13,8 +13,10 @@ What this module adds on top of the protocol:
 - **bound values** (``bindings``) are written into the query text in their N-Triples form by a
   tokenizer that skips strings, IRIs and comments (:func:`substitute`), with the same meaning
   as the embedded store's substitutions: a bound variable keeps its value in the results;
-- **limits**: the time limit is the socket timeout plus, for Virtuoso, the per-request
-  ``timeout`` parameter (milliseconds); ``max_rows`` cuts the answer and says so;
+- **limits**: the time limit (plus a grace) bounds the whole exchange, not each read (a
+  timer shuts the socket at the deadline, so an endpoint trickling bytes cannot hold a query
+  open); Virtuoso also gets the per-request ``timeout`` parameter (milliseconds);
+  ``max_rows`` cuts the answer and says so;
 - **no silent truncation**: Virtuoso answers 200 with an ``X-SPARQL-MaxRows`` header when its
   ``ResultSetMaxRows`` cut a result, and 200 with ``X-SQL-State: S1TAT`` when its time limit
   cut one ("anytime" partial results). The first sets ``truncated``; the second is a
@@ -32,6 +34,7 @@ import math
 import queue
 import re
 import socket
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -344,6 +347,64 @@ def quick_ack(sock: socket.socket | None) -> None:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
 
 
+#: how many bytes of answer are read per byte of the byte ceiling (the markup around terms)
+READ_FACTOR = 4
+#: bytes counted for each term beside its text, as the embedded store's workers count
+TERM_OVERHEAD_BYTES = 16
+
+
+def _read_bounded(raw, limit: int | None) -> bytes:
+    """The body of *raw*, refused (QueryFailed) past *limit* bytes; None: no limit."""
+    if limit is None:
+        return raw.read()
+    body = raw.read(limit + 1)
+    if len(body) > limit:
+        raise QueryFailed(
+            f"the endpoint's answer is larger than {limit // (1024 * 1024)} MB and was not read; "
+            "ask for fewer solutions (LIMIT) or shorter values"
+        )
+    return body
+
+
+def _cut_by_bytes(solutions: list, max_bytes: int | None) -> tuple[list, bool]:
+    """The first *solutions* (SPARQL JSON bindings) whose terms fit in *max_bytes*."""
+    if max_bytes is None:
+        return solutions, False
+    size = 0
+    for index, solution in enumerate(solutions):
+        size += sum(len(str(term.get("value", ""))) + TERM_OVERHEAD_BYTES for term in solution.values())
+        if size > max_bytes:
+            return solutions[:index], True
+    return solutions, False
+
+
+class _Deadline:
+    """Shuts *sock* down when *seconds* have passed: a socket timeout bounds each read, this
+    bounds the whole exchange (an endpoint trickling a byte per read would otherwise keep
+    a query open far past its limit)."""
+
+    def __init__(self, sock: socket.socket | None, seconds: float | None) -> None:
+        self.expired = False
+        self._timer = None
+        if sock is not None and seconds is not None:
+            self._timer = threading.Timer(max(0.0, seconds), self._expire, args=(sock,))
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _expire(self, sock: socket.socket) -> None:
+        self.expired = True
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def cancel(self) -> bool:
+        """Stop the timer; whether it had fired."""
+        if self._timer is not None:
+            self._timer.cancel()
+        return self.expired
+
+
 class _ConnectionPool:
     """Idle persistent HTTP(S) connections to one host, shared by threads."""
 
@@ -458,6 +519,8 @@ class RemoteStore:
         self.timeout_grace = timeout_grace
         self.description = f"remote: {endpoint}" + (f"?{parts.query}" if parts.query else "")
         self._pool = _ConnectionPool(endpoint, pool_size)
+        #: per thread: the most bytes of answer the query being sent may read
+        self._reading = threading.local()
         self._digest_opener: urllib.request.OpenerDirector | None = None
         if user is not None and http_auth == "digest":
             self._use_digest()
@@ -481,8 +544,12 @@ class RemoteStore:
         timeout: float,
         max_rows: int,
         accept: Sequence[str] = (),
+        max_bytes: int | None = None,
     ) -> QueryResult:
         """Run one query on the endpoint (see :meth:`coevidence.server.stores.Store.query`).
+
+        With ``max_bytes``, solutions past that many bytes of terms are cut (as past
+        ``max_rows``), and an answer longer than ``READ_FACTOR`` times that is not read.
 
         With ``accept``, a result that can be written in one of those media types (SPARQL
         JSON, XML, CSV or TSV for solutions; Turtle, N-Triples, JSON-LD, RDF/XML, TriG or
@@ -520,7 +587,11 @@ class RemoteStore:
             wrapper.setHTTPAuth(BASIC)
             wrapper.setCredentials(self.user, self.password)
         started = time.perf_counter()
-        answer = wrapper.query()
+        self._reading.limit = None if max_bytes is None else READ_FACTOR * max_bytes + 65_536
+        try:
+            answer = wrapper.query()
+        finally:
+            self._reading.limit = None
         seconds = time.perf_counter() - started
         headers = answer.response.info()
         if headers.get("X-SQL-State", "").strip() == "S1TAT":
@@ -529,9 +600,9 @@ class RemoteStore:
             )
         cut_by_endpoint = headers.get("X-SPARQL-MaxRows") is not None
         if graph_form:
-            result = self._graph_result(answer, max_rows, cut_by_endpoint, accept)
+            result = self._graph_result(answer, max_rows, cut_by_endpoint, accept, max_bytes)
         else:
-            result = self._solutions_result(answer, max_rows, cut_by_endpoint, accept)
+            result = self._solutions_result(answer, max_rows, cut_by_endpoint, accept, max_bytes)
         result.engine_seconds = seconds
         return result
 
@@ -564,7 +635,8 @@ class RemoteStore:
     # -- answers --------------------------------------------------------------------------
 
     def _solutions_result(
-        self, answer: WrapperResult, max_rows: int, cut_by_endpoint: bool, accept: Sequence[str]
+        self, answer: WrapperResult, max_rows: int, cut_by_endpoint: bool, accept: Sequence[str],
+        max_bytes: int | None = None,
     ) -> QueryResult:
         content_type = answer.response.info().get("Content-Type", "")
         if "json" not in content_type:
@@ -586,6 +658,8 @@ class RemoteStore:
         if max_rows >= 0 and len(solutions) > max_rows:
             solutions = solutions[:max_rows]
             truncated = True
+        solutions, cut = _cut_by_bytes(solutions, max_bytes)
+        truncated = truncated or cut
         variables = [Variable(name) for name in names]
         if writable == JSON_RESULTS:
             body = canonical_json(names, solutions)
@@ -601,7 +675,8 @@ class RemoteStore:
         return QueryResult(kind="bindings", variables=variables, rows=rdflib_rows, truncated=truncated)
 
     def _graph_result(
-        self, answer: WrapperResult, max_rows: int, cut_by_endpoint: bool, accept: Sequence[str]
+        self, answer: WrapperResult, max_rows: int, cut_by_endpoint: bool, accept: Sequence[str],
+        max_bytes: int | None = None,
     ) -> QueryResult:
         import pyoxigraph as ox
 
@@ -611,11 +686,18 @@ class RemoteStore:
             raise StoreUnavailable(f"the endpoint answered a graph query with {content_type or 'no content type'}")
         triples = []
         truncated = cut_by_endpoint
+        size = 0
         try:
             for triple in ox.parse(answer.response.read(), format=getattr(ox.RdfFormat, parser)):
                 if max_rows >= 0 and len(triples) == max_rows:
                     truncated = True
                     break
+                if max_bytes is not None:
+                    size += sum(len(part.value) + TERM_OVERHEAD_BYTES
+                                for part in (triple.subject, triple.predicate, triple.object))
+                    if size > max_bytes:
+                        truncated = True
+                        break
                 triples.append(triple)
         except SyntaxError as error:
             raise StoreUnavailable(f"the endpoint's {content_type} does not parse: {error}") from None
@@ -666,23 +748,37 @@ class RemoteStore:
 
     def _send_pooled(self, request: urllib.request.Request, timeout: float | None) -> _Response:
         headers = dict(request.header_items())
+        ends = time.monotonic() + timeout if timeout else None  # the whole exchange, every try
         for attempt in (1, 2):
-            connection, reused = self._pool.acquire(timeout or socket.getdefaulttimeout() or 300.0)
+            left = None if ends is None else ends - time.monotonic()
+            if left is not None and left <= 0:
+                raise TimeoutError
+            connection, reused = self._pool.acquire(left or socket.getdefaulttimeout() or 300.0)
             keep = False
+            deadline = _Deadline(None, None)
             try:
                 if connection.sock is None:
                     connection.connect()
+                deadline = _Deadline(connection.sock, None if ends is None else ends - time.monotonic())
                 quick_ack(connection.sock)
                 connection.request(request.get_method(), request.selector, body=request.data, headers=headers)
                 quick_ack(connection.sock)
                 raw = connection.getresponse()
-                body = raw.read()
+                body = _read_bounded(raw, getattr(self._reading, "limit", None))
                 keep = not raw.will_close
             except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError, http.client.BadStatusLine):
+                if deadline.cancel():
+                    raise TimeoutError from None
                 if reused and attempt == 1:
                     continue  # the server had closed an idle connection: try once on a fresh one
                 raise
+            except (OSError, http.client.HTTPException):
+                if deadline.cancel():
+                    raise TimeoutError from None
+                raise
             finally:
+                if deadline.cancel():
+                    keep = False
                 if keep:
                     self._pool.release(connection)
                 else:
@@ -694,7 +790,8 @@ class RemoteStore:
         assert self._digest_opener is not None
         try:
             with self._digest_opener.open(request, timeout=timeout) as raw:
-                return _Response(request.full_url, raw.status, raw.headers, raw.read())
+                return _Response(request.full_url, raw.status, raw.headers,
+                                 _read_bounded(raw, getattr(self._reading, "limit", None)))
         except urllib.error.HTTPError as error:
             return _Response(request.full_url, error.code, error.headers, error.read())
 

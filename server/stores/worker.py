@@ -10,16 +10,20 @@ started: a query past its deadline gets its whole worker killed (see
 :class:`coevidence.server.stores.oxigraph.WorkerPool`). Messages on the pipe are small
 tuples of strings (terms as in :mod:`coevidence.server.terms`), so pickling them costs little:
 
-request  ``(sparql, substitutions, default_graphs, named_graphs, union, max_rows, accept)``,
+request  ``(sparql, substitutions, default_graphs, named_graphs, union, max_rows, accept,
+         max_bytes)``,
          answered by ``(seconds, response)``: the seconds the query took here, and
          (``substitutions`` a tuple of ``(name, term)``; the graph lists ``None`` when the
-         protocol did not give them; ``accept`` media types the caller can send as they are)
+         protocol did not give them; ``accept`` media types the caller can send as they are;
+         ``max_bytes`` the most bytes of term text one answer holds, rows past it are cut
+         like rows past ``max_rows``)
 response ``("bindings", names, rows, truncated)`` / ``("boolean", value)`` /
          ``("graph", triples, truncated)`` / ``("encoded", kind, names, boolean, media_type,
          body, size, truncated)`` (the result written in one of ``accept``) /
          ``("syntax", message)`` (the query does not parse) / ``("unwritable", message)``
          (the result cannot be written in the format asked for) / ``("invalid", message)`` (it
-         cannot be evaluated) / ``("failed", message)`` (input/output)
+         cannot be evaluated) / ``("failed", message)`` (input/output) / ``("memory",
+         message)`` (the query outgrew the worker's memory ceiling; the worker then exits)
 """
 
 from __future__ import annotations
@@ -33,7 +37,6 @@ import pyoxigraph as ox
 
 from coevidence.ontology import PREFIXES
 from coevidence.server.sparql.scan import scan_query
-from coevidence.server.stores.isolation import cut_network
 from coevidence.server.terms import TRIPLE_TERM_REFUSED, from_oxigraph, to_oxigraph
 from coevidence.server.sparql.writers import GRAPH_FORMATS, JSON, SOLUTION_WRITERS, check_xml_text
 from coevidence.server.stores import ResultNotWritable
@@ -72,7 +75,7 @@ class _BoundedBuffer:
         pass
 
 
-def _native_json(result: ox.QuerySolutions, max_rows: int) -> tuple | None:
+def _native_json(result: ox.QuerySolutions, max_rows: int, max_bytes: int | None = None) -> tuple | None:
     """*result* written as SPARQL JSON by pyoxigraph itself (several times faster than from
     Python), or None when it outgrew its buffer (the caller then runs the query again, row
     by row). Only for a query whose own LIMIT is within the row cap: pyoxigraph writes every
@@ -80,7 +83,10 @@ def _native_json(result: ox.QuerySolutions, max_rows: int) -> tuple | None:
     and cut at the cap should there be more after all.
     """
     names = [variable.value for variable in result.variables]
-    buffer = _BoundedBuffer(min(NATIVE_MAX_BYTES, NATIVE_BYTES_PER_ROW * (max_rows + 1)))
+    limit = min(NATIVE_MAX_BYTES, NATIVE_BYTES_PER_ROW * (max_rows + 1))
+    if max_bytes is not None:
+        limit = min(limit, max_bytes)
+    buffer = _BoundedBuffer(limit)
     try:
         result.serialize(buffer, format=ox.QueryResultsFormat.JSON)
     except _Overflow:
@@ -96,26 +102,53 @@ def _native_json(result: ox.QuerySolutions, max_rows: int) -> tuple | None:
     return ("encoded", "bindings", names, None, JSON, orjson.dumps(data), max_rows, True)
 
 
-def _solutions(result: ox.QuerySolutions, max_rows: int) -> tuple[list[str], list[tuple], bool]:
+#: bytes counted for each term beside its text (markup, datatype or language, separators)
+TERM_OVERHEAD_BYTES = 16
+
+
+def _term_bytes(term) -> int:
+    """About how many bytes *term* takes in a written result (its text, plus overhead)."""
+    if term is None:
+        return 0
+    if isinstance(term, ox.Triple):
+        return sum(_term_bytes(part) for part in (term.subject, term.predicate, term.object))
+    size = len(term.value) + TERM_OVERHEAD_BYTES
+    datatype = getattr(term, "datatype", None)
+    if datatype is not None:
+        size += len(datatype.value)
+    return size
+
+
+def _solutions(result: ox.QuerySolutions, max_rows: int, max_bytes: int | None = None) -> tuple[list[str], list[tuple], bool]:
     names = [variable.value for variable in result.variables]
     rows = []
+    size = 0
     for solution in result:
         if len(rows) == max_rows:
             return names, rows, True
+        if max_bytes is not None:
+            size += sum(_term_bytes(t) for t in solution)
+            if size > max_bytes:
+                return names, rows, True
         rows.append(tuple(None if t is None else from_oxigraph(t) for t in solution))
     return names, rows, False
 
 
-def _triples(result: ox.QueryTriples, max_rows: int) -> tuple[list[ox.Triple], bool]:
+def _triples(result: ox.QueryTriples, max_rows: int, max_bytes: int | None = None) -> tuple[list[ox.Triple], bool]:
     triples = []
+    size = 0
     for triple in result:
         if len(triples) == max_rows:
             return triples, True
+        if max_bytes is not None:
+            size += sum(_term_bytes(t) for t in (triple.subject, triple.predicate, triple.object))
+            if size > max_bytes:
+                return triples, True
         triples.append(triple)
     return triples, False
 
 
-def _answer(result, max_rows: int, accept: tuple[str, ...]) -> tuple:
+def _answer(result, max_rows: int, accept: tuple[str, ...], max_bytes: int | None = None) -> tuple:
     if isinstance(result, ox.QueryBoolean):
         value = bool(result)
         for media_type in accept:
@@ -124,13 +157,13 @@ def _answer(result, max_rows: int, accept: tuple[str, ...]) -> tuple:
                 return ("encoded", "boolean", [], value, media_type, body, 1, False)
         return ("boolean", value)
     if isinstance(result, ox.QuerySolutions):
-        names, rows, truncated = _solutions(result, max_rows)
+        names, rows, truncated = _solutions(result, max_rows, max_bytes)
         for media_type in accept:
             if media_type in SOLUTION_WRITERS:
                 body = SOLUTION_WRITERS[media_type](names, rows)
                 return ("encoded", "bindings", names, None, media_type, body, len(rows), truncated)
         return ("bindings", names, rows, truncated)
-    triples, truncated = _triples(result, max_rows)
+    triples, truncated = _triples(result, max_rows, max_bytes)
     if any(type(t.subject) is ox.Triple or type(t.object) is ox.Triple for t in triples):
         raise ValueError(TRIPLE_TERM_REFUSED)  # as for solutions: no format here holds one
     for media_type in accept:
@@ -152,7 +185,8 @@ def _first_writable(accept: tuple[str, ...]) -> str | None:
 
 def run(store: ox.Store, request: tuple) -> tuple:
     """Run one request on *store* and build the response message."""
-    sparql, substitutions, default_graphs, named_graphs, union, max_rows, accept = request
+    sparql, substitutions, default_graphs, named_graphs, union, max_rows, accept, *rest = request
+    max_bytes = rest[0] if rest else None
     options: dict = {}
     if default_graphs is not None:
         options["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
@@ -167,11 +201,11 @@ def run(store: ox.Store, request: tuple) -> tuple:
         if isinstance(result, ox.QuerySolutions) and _first_writable(accept) == JSON:
             limit = scan_query(sparql).limit
             if limit is not None and limit <= max_rows:
-                answer = _native_json(result, max_rows)
+                answer = _native_json(result, max_rows, max_bytes)
                 if answer is not None:
                     return answer
                 result = store.query(sparql, **options)
-        return _answer(result, max_rows, accept)
+        return _answer(result, max_rows, accept, max_bytes)
     except ResultNotWritable as error:
         return ("unwritable", str(error))
     except SyntaxError as error:
@@ -180,6 +214,8 @@ def run(store: ox.Store, request: tuple) -> tuple:
         return ("invalid", str(error))
     except OSError as error:
         return ("failed", str(error))
+    except MemoryError:
+        return ("memory", "the query needed more memory than a query worker may use")
 
 
 class LoadError(Exception):
@@ -188,7 +224,7 @@ class LoadError(Exception):
 
 def open_source(source: tuple) -> ox.Store:
     """The store a *source* describes (see the module docstring)."""
-    kind, value = source
+    kind, value = source[:2]
     if kind == "store":
         return ox.Store.read_only(value)
     store = ox.Store()
@@ -202,24 +238,9 @@ def open_source(source: tuple) -> ox.Store:
     return store
 
 
-def serve(conn: Connection, source: tuple) -> None:
-    """The worker process: open the source, say ready, then answer requests until told to stop.
-
-    Says ``("datafile", message)`` when a data file does not parse or cannot be read, and
-    ``("failed", message)`` when an on-disk store cannot be opened. Once ready, it says
-    ``("ready", pid, network)``: ``network`` is None when the worker is cut off the network
-    (see :mod:`.isolation`), else the reason it could not be.
-    """
-    network = cut_network()  # first, while the process has one thread
-    try:
-        store = open_source(source)
-    except LoadError as error:
-        conn.send(("datafile", str(error)))
-        return
-    except OSError as error:
-        conn.send(("failed", f"cannot open the store {source[1]}: {error}"))
-        return
-    conn.send(("ready", os.getpid(), network))
+def answer_requests(conn: Connection, store: ox.Store) -> None:
+    """Answer requests on *conn* until it closes or says stop (``None``). After a
+    ``("memory", ...)`` answer the worker exits: its heap is not worth keeping."""
     while True:
         try:
             request = conn.recv()
@@ -230,3 +251,5 @@ def serve(conn: Connection, source: tuple) -> None:
         started = time.perf_counter()
         response = run(store, request)
         conn.send((time.perf_counter() - started, response))
+        if response[0] == "memory":
+            return

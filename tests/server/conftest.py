@@ -68,6 +68,24 @@ def make_app(store):
             application.extensions["coevidence.store"].close()
 
 
+class _SourceAddressAdapter(requests.adapters.HTTPAdapter):
+    def __init__(self, address: str) -> None:
+        self.address = address
+        super().__init__()
+
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs["source_address"] = (self.address, 0)
+        return super().init_poolmanager(*args, **kwargs)
+
+
+def client_at(address: str) -> requests.Session:
+    """A requests session whose connections come from *address* (any of 127.0.0.0/8 on
+    Linux): to the server, another client (CLIENT_QUERIES is a share per address)."""
+    session = requests.Session()
+    session.mount("http://", _SourceAddressAdapter(address))
+    return session
+
+
 class LoopbackListener:
     """A TCP listener on 127.0.0.1 that counts the connections it accepts (in accept order)."""
 
@@ -155,11 +173,16 @@ def _read_lines(stream, lines: "queue.Queue[str]", keep: list[str]) -> None:
 
 
 @contextlib.contextmanager
-def serve(*args: str):
-    """Run `coevidence serve --port 0 ARGS` in a subprocess; yield a LiveServer; stop it."""
+def serve(*args: str, env: dict[str, str] | None = None, cwd: str | Path | None = None,
+          command: list[str] | None = None):
+    """Run `coevidence serve --port 0 ARGS` in a subprocess (with *env* added to a clean
+    environment, in folder *cwd*); yield a LiveServer; stop it."""
+    extra = env or {}
     env = {k: v for k, v in os.environ.items() if not k.startswith("COEVIDENCE_")}
+    env.update(extra)
     process = subprocess.Popen(
-        [sys.executable, "-m", "coevidence", "serve", "--port", "0", *args],
+        [*(command or [sys.executable, "-m", "coevidence"]), "serve", "--port", "0", *args],
+        cwd=cwd,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

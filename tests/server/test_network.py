@@ -171,3 +171,16 @@ def test_the_bundled_cosie_network_holds_what_the_notes_say():
     nodes = {row["label"]: row for row in json.loads(result.output)["centrality"]}
     # the notes: Helpific, a social start-up, was a partner of the Estonian pilot
     assert nodes["Helpific"]["sector_group"] == "third sector"
+
+
+def test_one_pilots_network_is_read_without_the_whole_dataset(network):
+    from coevidence.server import create_app
+    from coevidence.server.network.routes import EXTENSION
+
+    with OxigraphStore.load([NETWORK], workers=1) as store:
+        app = create_app({"STORE": store, "TESTING": True})
+        data = app.test_client().get("/network/pilot/p.json").get_json()
+        assert app.extensions[EXTENSION]._network is None  # the whole network was never read
+    # the same figures as from the whole network
+    assert data["centrality"] == measures.centrality(network, P)
+    assert data["graph"] == measures.graph_json(network, P) | {"version": data["graph"]["version"]}

@@ -12,6 +12,7 @@ import json
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -35,8 +36,9 @@ def run_fresh(script: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def test_there_are_23_bundled_questions():
-    assert len(QUESTIONS) == 23
+def test_the_burst_sends_every_bundled_question():
+    # the burst was the 23 questions of the time; the catalogue has grown since
+    assert len(QUESTIONS) == len(list((Path(data.__file__).parent / "questions").glob("*.rq"))) >= 23
 
 
 def test_sixteen_threads_parsing_at_once_on_first_use_all_succeed():

@@ -5,6 +5,7 @@ connections."""
 from __future__ import annotations
 
 import base64
+import socket
 import json
 import threading
 import time
@@ -16,7 +17,7 @@ from typing import Callable, Iterator
 import pytest
 from rdflib import Literal, URIRef, Variable
 
-from coevidence.server.stores import QuerySyntaxError, QueryTimeout, StoreUnavailable
+from coevidence.server.stores import QueryFailed, QuerySyntaxError, QueryTimeout, StoreUnavailable
 from coevidence.server.stores.remote import RemoteStore
 
 Answer = tuple[int, dict[str, str], bytes]
@@ -327,3 +328,71 @@ def test_non_http_endpoints_are_refused():
         RemoteStore("ftp://example.org/sparql")
     with pytest.raises(ValueError, match="query="):
         RemoteStore("http://example.org/sparql?query=ASK%7B%7D")
+
+
+class Trickler:
+    """An endpoint on loopback that sends its headers, then one byte of body every *pause*
+    seconds, for at most *bytes_* bytes (it stops by itself)."""
+
+    def __init__(self, pause: float, bytes_: int) -> None:
+        self.pause, self.bytes = pause, bytes_
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}/sparql"
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        connection, _ = self.listener.accept()
+        with connection:
+            connection.recv(65536)
+            connection.sendall(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\n"
+                + f"Content-Length: {self.bytes}\r\n\r\n".encode()
+            )
+            for _ in range(self.bytes):
+                try:
+                    connection.sendall(b" ")
+                except OSError:
+                    return
+                time.sleep(self.pause)
+
+    def close(self) -> None:
+        self.listener.close()
+        self.thread.join(30)
+
+
+def test_an_endpoint_trickling_bytes_is_stopped_at_the_whole_query_deadline():
+    """On main the limit was per read: a byte every 3 s kept a 5 s query open for 57 s.
+    Here a byte every 0.2 s for up to 60 s; the query has 0.5 s (and 0.5 s of grace)."""
+    trickler = Trickler(pause=0.2, bytes_=300)
+    try:
+        with RemoteStore(trickler.url, timeout_grace=0.5) as store:
+            started = time.monotonic()
+            with pytest.raises(QueryTimeout, match="did not answer within"):
+                ask(store, timeout=0.5)
+            took = time.monotonic() - started
+        assert took < 30, took  # a hang guard (the limit is 1 s): on main, 60 s
+    finally:
+        trickler.close()
+
+
+def select_answer(rows: int, value_bytes: int) -> Answer:
+    bindings = [{"v": {"type": "literal", "value": "x" * value_bytes}} for _ in range(rows)]
+    body = json.dumps({"head": {"vars": ["v"]}, "results": {"bindings": bindings}}).encode()
+    return json_answer(body)
+
+
+def test_solutions_past_the_byte_ceiling_are_cut_and_say_so(serve):
+    fake = serve(lambda seen: select_answer(10, 1000))
+    with RemoteStore(fake.url) as store:
+        result = store.query("SELECT ?v WHERE { ?s ?p ?v }", timeout=5, max_rows=100, max_bytes=3500)
+        assert len(result.rows) == 3 and result.truncated
+        whole = store.query("SELECT ?v WHERE { ?s ?p ?v }", timeout=5, max_rows=100, max_bytes=100_000)
+        assert len(whole.rows) == 10 and not whole.truncated
+
+
+def test_an_answer_far_past_the_byte_ceiling_is_not_read(serve):
+    fake = serve(lambda seen: select_answer(200, 2000))  # 400 KB
+    with RemoteStore(fake.url) as store:
+        with pytest.raises(QueryFailed, match="larger than .* and was not read"):
+            store.query("SELECT ?v WHERE { ?s ?p ?v }", timeout=5, max_rows=100, max_bytes=10_000)

@@ -86,7 +86,7 @@ def test_query_workers_cannot_connect_even_past_the_policy(store, listener):
     if not store.status()["network_cut"]:
         pytest.skip("this system does not let the workers leave the network (see /health)")
     query = f"SELECT * WHERE {{ SERVICE <{listener.url}sparql> {{ ?s ?p ?o }} }}"
-    seconds, answer = store._pool.run((query, (), None, None, True, 10, ()), timeout=10)
+    (seconds, answer), _version = store._pool.run((query, (), None, None, True, 10, ()), timeout=10)
     assert answer[0] in ("failed", "invalid") and "unreachable" in answer[1].lower(), answer
     assert listener.settled_connections() == 0
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -121,7 +122,7 @@ def test_write_store_will_not_replace_something_else(tmp_path):
 
 
 def test_open_refuses_a_directory_that_is_not_a_store(tmp_path):
-    with pytest.raises(DataFileError, match="not an Oxigraph store; write one with `coevidence build --store DIR`"):
+    with pytest.raises(DataFileError, match="not an Oxigraph store nor a publication root; write one with `coevidence build --store DIR`"):
         OxigraphStore.open(tmp_path, workers=1)
 
 
@@ -137,13 +138,27 @@ def test_data_version_follows_the_content(tmp_path):
         assert changed.data_version() != first
 
 
-def test_close_stops_every_worker():
+def running(pid: int) -> bool:
+    """Whether process *pid* exists and is not a zombie."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state != "Z"
+
+
+def test_close_stops_every_worker_and_the_zygote():
     loaded = OxigraphStore.load([PILOTS], workers=2)
-    processes = [worker.process for worker in loaded._pool._workers]
-    assert len(processes) == 2 and all(p.is_alive() for p in processes)
+    pids = loaded._pool.pids()
+    every = pids["zygote"] + pids["workers"]
+    assert len(pids["workers"]) == 2 and len(pids["zygote"]) == 1
+    assert all(running(pid) for pid in every)
     loaded.close()
     loaded.close()  # twice is fine
-    assert not any(p.is_alive() for p in processes)
+    deadline = time.monotonic() + 60
+    while any(running(pid) for pid in every):
+        assert time.monotonic() < deadline, [pid for pid in every if running(pid)]
+        time.sleep(0.05)
     assert loaded.status()["alive"] == 0
 
 
