@@ -1,7 +1,7 @@
 """The explorer in a real browser: Debian's Chromium (/usr/bin/chromium) driven by Playwright,
 against `coevidence serve` on the bundled data on 127.0.0.1. Each test fails on any console
-error (a Content-Security-Policy of ``default-src 'self'`` is added to every response, so
-inline script or style would show as one), on any request that leaves the server, and saves a screenshot under
+error (the server sends a Content-Security-Policy of ``default-src 'self'``, server/headers.py,
+so inline script or style would show as one), on any request that leaves the server, and saves a screenshot under
 ``test-artifacts/`` (git-ignored). No browser is downloaded: `.ci/run` installs Debian's.
 """
 
@@ -15,11 +15,6 @@ import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
-#: a strict Content-Security-Policy added to every response: no inline script or style
-CSP = "default-src 'self'"
-#: pages outside the explorer that still carry inline style (the endpoint's HTML results,
-#: where a node's link leads until the linked-data pages are merged)
-NOT_YET_STRICT = "/sparql"
 
 pytestmark = [
     pytest.mark.slow,
@@ -44,20 +39,12 @@ def page(browser, bundled_server, request):
     server = bundled_server
     context = browser.new_context(viewport={"width": 1200, "height": 1000})
 
-    def strict_policy(route) -> None:
-        # the policy server/headers.py is to send: every page must work under it
-        response = route.fetch()
-        route.fulfill(response=response, headers={**response.headers, "content-security-policy": CSP})
-
-    context.route(re.compile(re.escape(server.base) + ".*"), strict_policy)
     tab = context.new_page()
     problems: list[str] = []
     def check_console(message) -> None:
         if message.type != "error":
             return
         where = (message.location or {}).get("url", "")
-        if "Content Security Policy" in message.text and where.startswith(server.base + NOT_YET_STRICT):
-            return  # the endpoint's own result page still has its inline <style> (not the explorer's)
         problems.append(f"console {message.type}: {message.text} ({where})")
 
     tab.on("console", check_console)
@@ -85,7 +72,8 @@ def wait_until(page, expression: str, patience_s: float = 30.0) -> None:
 
 
 def test_a_catalogue_question_runs_in_the_editor(page):
-    page.goto(page.base + "/query")
+    response = page.goto(page.base + "/query")
+    assert "default-src 'self'" in response.headers["content-security-policy"]
     page.wait_for_selector(".yasqe .CodeMirror")
     page.click('button.run-question[data-question="pilot_overview"]')
     page.wait_for_selector(".yasr table tbody tr", timeout=30_000)
