@@ -29,6 +29,7 @@ from coevidence.server.sparql.second_look import warm as warm_parser
 from coevidence.server.health import bp as health_bp
 from coevidence.server.home import bp as home_bp
 from coevidence.server.exports import routes as export_routes
+from coevidence.server import explorer
 from coevidence.server.network import routes as network_routes
 from coevidence.server.linkeddata import bp as linkeddata_bp
 from coevidence.server.settings import resolve
@@ -63,4 +64,5 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     network_routes.init_app(app)
     export_routes.init_app(app)
     app.register_blueprint(linkeddata_bp)
+    explorer.init_app(app)
     return app

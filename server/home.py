@@ -1,4 +1,6 @@
-"""The front door: ``/`` (what this is, the research questions, the downloads), the bundled
+"""The front door: ``/`` (what this is, its size, sources and licence, the pilots on a map and
+by country, the entry points, the research questions, the downloads; ``/index.json`` its
+twin), the bundled
 data files under ``/data/``, ``/.well-known/void`` and the favicon.
 
 The downloads are the files the dataset description (``data/void.ttl``) points at, so they
@@ -8,7 +10,7 @@ store or a remote endpoint answers 404 for them, since they would not describe w
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, send_file, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, send_file, url_for
 
 from coevidence import __version__, data
 from coevidence.server.backend import current_store, dataset_info
@@ -30,9 +32,56 @@ def serves_bundled_data() -> bool:
     return not (config["DATA_PATHS"] or config["STORE_DIR"] or config["ENDPOINT"] or config.get("STORE"))
 
 
+def _about() -> dict:
+    """What the home page says about the data: facts from the dataset description, counts,
+    the pilots by country and their dots on the map."""
+    from coevidence.server.explorer import atlas
+    from coevidence.server.explorer.browse import pilot_rows
+    from coevidence.server.explorer.common import run
+
+    facts = next(iter(run("home_dataset")), {})
+    pilots = pilot_rows()
+    by_country: dict[str, list[dict]] = {}
+    for pilot in pilots:
+        by_country.setdefault(pilot["country_label"], []).append(pilot)
+    return {
+        "title": facts.get("title"),
+        "description": facts.get("description"),
+        "license": facts.get("license"),
+        "issued": facts.get("issued"),
+        "modified": facts.get("modified"),
+        "build": facts.get("build"),
+        "conforms": None if "conforms" not in facts else facts["conforms"] == "true",
+        "counts": {name: int(facts.get(name, 0)) for name in ("pilots", "countries", "claims", "sources")},
+        "data_version": current_store().data_version(),
+        "by_country": [
+            {"country": country, "pilots": [{"title": p["title"], "url": p["url"], "key": p["key"]} for p in group]}
+            for country, group in sorted(by_country.items())
+        ],
+        "map": {"viewBox": atlas.europe()["viewBox"], "width": atlas.europe()["viewBox"].split()[2],
+                "height": atlas.europe()["viewBox"].split()[3], "image": url_for("home.static", filename="explorer/europe.svg"), "dots": [
+            {"x": dot["x"], "y": dot["y"], "iso": dot["iso"], "title": dot["pilot"]["title"], "url": dot["pilot"]["url"]}
+            for dot in atlas.dots(pilots)
+        ]},
+    }
+
+
+@bp.route("/index.json")
+def index_json():
+    info = dataset_info()
+    about = _about()
+    about["triples"] = info.triples
+    about["questions"] = [
+        {"name": q.name, "title": q.title, "url": url_for("explorer.question_page", name=q.name)}
+        for q in data.questions()
+    ]
+    return jsonify(about)
+
+
 @bp.route("/")
 def index():
     info = dataset_info()
+    about = _about()
     downloads = (
         [(name, url_for("home.download", name=name), what) for name, (_, what) in DOWNLOADS.items()]
         if serves_bundled_data()
@@ -49,6 +98,8 @@ def index():
         downloads=downloads,
         questions=questions,
         version=__version__,
+        about=about,
+        twin=url_for("home.index_json"),
     )
 
 

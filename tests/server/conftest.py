@@ -217,6 +217,13 @@ def live_server():
         yield server
 
 
+@pytest.fixture(scope="module")
+def bundled_server():
+    """`coevidence serve` on the bundled CoSIE data, on a free loopback port, for a whole module."""
+    with serve("--workers", "2") as server:
+        yield server
+
+
 @pytest.fixture
 def start_server():
     """`start_server(*args)`: a context manager running `coevidence serve ARGS` (see serve())."""

@@ -1,0 +1,214 @@
+"""Compare: ``/compare?dimension=...&pilot=...``, the chosen pilots (all by default) against one
+dimension, each cell the number of claims behind it and a link to them (``/compare/cell``);
+what recurs across countries and what is unique to one; project-level claims apart.
+
+The dimensions are declared as data (:data:`DIMENSIONS`): each names its query
+(``server/queries/compare_<name>.rq``), which gives ``?claim ?pilot ?row ?sub`` rows. A
+dimension whose query gives nothing (one the data does not have yet) is offered but empty.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from flask import request, url_for
+from rdflib import URIRef
+
+from coevidence.server.errors import Problem
+from coevidence.server.explorer import bp
+from coevidence.server.explorer.browse import pilot_rows
+from coevidence.server.explorer.common import answer, local_name, resource_url, run, show_query_url
+
+#: the column of claims without a pilot
+PROJECT = "project"
+NONE = "none"
+
+
+@dataclass(frozen=True)
+class Dimension:
+    name: str
+    label: str
+    row_label: str
+    sub_label: str | None
+
+    @property
+    def query(self) -> str:
+        return f"compare_{self.name}"
+
+
+DIMENSIONS: tuple[Dimension, ...] = (
+    Dimension("factors", "Factors by category and effect", "factor category", "effect"),
+    Dimension("resources", "Resources exchanged by provider type", "resource type", "provider type"),
+    Dimension("methods", "Methods by stage", "method", "stage"),
+    Dimension("outcomes", "Outcomes by type and direction", "outcome type", "direction"),
+    Dimension("actors", "Actor types and sectors", "actor type", "sector"),
+    Dimension("stages", "Stages", "stage", None),
+    Dimension("participation_level", "Level of participation", "level", None),
+)
+BY_NAME = {dimension.name: dimension for dimension in DIMENSIONS}
+
+
+def _dimension(name: str | None) -> Dimension:
+    if not name:
+        return DIMENSIONS[0]
+    if name not in BY_NAME:
+        known = ", ".join(BY_NAME)
+        raise Problem(400, "Bad request", f"there is no dimension {name!r}; choose one of: {known}.")
+    return BY_NAME[name]
+
+
+def known_labels() -> dict[str, str]:
+    labels: dict[str, str] = {}
+    for row in run("explorer_labels"):
+        labels.setdefault(row["thing"], row["label"])
+    return labels
+
+
+def read_cells(dimension: Dimension) -> tuple[dict[tuple[str, str], dict[str, set[str]]], dict[str, str]]:
+    """(row, sub) -> column (pilot IRI, or ``project``) -> claims; and every value's label."""
+    cells: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    labels: dict[str, str] = {NONE: "(not given)"}
+    known = known_labels()
+    for row in run(dimension.query):
+        key = (row["row"], row.get("sub", NONE))
+        cells[key][row.get("pilot", PROJECT)].add(row["claim"])
+        for name in ("row", "sub"):
+            if name in row and row[name] not in labels:
+                labels[row[name]] = row.get(f"{name}Label") or known.get(row[name]) or local_name(row[name]).replace("-", " ")
+    return cells, labels
+
+
+def cell_url(dimension: Dimension, row: str, sub: str, column: str) -> str:
+    return url_for("explorer.compare_cell", dimension=dimension.name, row=row, sub=sub, pilot=column)
+
+
+def compare_data(dimension: Dimension, chosen_keys: list[str]) -> dict:
+    pilots = pilot_rows()
+    if chosen_keys:
+        unknown = [key for key in chosen_keys if key not in {p["key"] for p in pilots}]
+        if unknown:
+            raise Problem(404, "Not found", f"no pilot {unknown[0]!r}; /pilots lists them.")
+        pilots = [p for p in pilots if p["key"] in chosen_keys]
+    country_of = {p["iri"]: p["country_label"] for p in pilots}
+    cells, labels = read_cells(dimension)
+    rows = []
+    for (row, sub), by_column in sorted(cells.items(), key=lambda item: (labels[item[0][0]].lower(), labels[item[0][1]].lower())):
+        counts = []
+        for pilot in pilots:
+            claims = by_column.get(pilot["iri"], set())
+            counts.append({
+                "pilot": pilot["key"],
+                "count": len(claims),
+                "url": cell_url(dimension, row, sub, pilot["key"]) if claims else None,
+            })
+        project = by_column.get(PROJECT, set())
+        countries = sorted({country_of[p] for p in by_column if p in country_of})
+        total = sum(c["count"] for c in counts)
+        if not total and not project:
+            continue
+        rows.append({
+            "row": row, "row_label": labels[row],
+            "sub": sub, "sub_label": labels[sub] if dimension.sub_label else None,
+            "cells": counts,
+            "total": total,
+            "project": {"count": len(project), "url": cell_url(dimension, row, sub, PROJECT) if project else None},
+            "countries": countries,
+        })
+    recurring = [r for r in rows if len(r["countries"]) >= 2]
+    unique = [r for r in rows if len(r["countries"]) == 1]
+    findings = [
+        {"iri": f["claim"], "url": resource_url(f["claim"]), "label": f.get("description", f.get("label", "")),
+         "project": f.get("projectLabel", local_name(f["project"]))}
+        for f in run("explorer_project_findings")
+    ]
+    return {
+        "dimension": dimension.name,
+        "dimension_label": dimension.label,
+        "row_label": dimension.row_label,
+        "sub_label": dimension.sub_label,
+        "pilots": [{"key": p["key"], "iri": p["iri"], "title": p["title"], "country": p["country_label"], "url": p["url"]} for p in pilots],
+        "rows": rows,
+        "recurring": [{"row_label": r["row_label"], "sub_label": r["sub_label"], "countries": r["countries"]} for r in recurring],
+        "unique": [{"row_label": r["row_label"], "sub_label": r["sub_label"], "countries": r["countries"]} for r in unique],
+        "project_findings": findings,
+    }
+
+
+@bp.route("/compare")
+@bp.route("/compare<any('.json', '.csv'):suffix>")
+def compare(suffix: str | None = None):
+    dimension = _dimension(request.args.get("dimension"))
+    chosen = [key for key in request.args.getlist("pilot") if key]
+    data = compare_data(dimension, chosen)
+    header = [dimension.row_label, dimension.sub_label or ""] + [p["key"] for p in data["pilots"]] + ["project level", "countries"]
+    table = (
+        header,
+        [[r["row_label"], r["sub_label"] or ""] + [c["count"] for c in r["cells"]] + [r["project"]["count"], "; ".join(r["countries"])]
+         for r in data["rows"]],
+    )
+    args = {"dimension": dimension.name, "pilot": chosen}
+    return answer(
+        data, "explorer/compare.html", suffix, csv_table=table,
+        dimensions=DIMENSIONS, all_pilots=pilot_rows(), chosen=chosen,
+        twins={"json": url_for("explorer.compare", suffix=".json", **args),
+               "csv": url_for("explorer.compare", suffix=".csv", **args)},
+        show_query=show_query_url(dimension.query),
+    )
+
+
+def claim_details(iri: str) -> dict:
+    """One claim as the cell page shows it: label, description, confidence, sources with passages."""
+    claim = {"iri": iri, "url": resource_url(iri), "class": None, "label": local_name(iri),
+             "description": None, "confidence": None, "sources": []}
+    sources: dict[str, dict] = {}
+    for row in run("explorer_claim", claim=URIRef(iri)):
+        claim["class"] = claim["class"] or local_name(row["class"])
+        claim["label"] = row.get("label", claim["label"])
+        claim["description"] = claim["description"] or row.get("description")
+        if "confidence" in row:
+            claim["confidence"] = row.get("confidenceLabel", local_name(row["confidence"]))
+        if "source" in row:
+            source = sources.setdefault(row["source"], {
+                "iri": row["source"], "url": resource_url(row["source"]),
+                "label": row.get("sourceLabel", local_name(row["source"])),
+                "page": row.get("sourceUrl"), "quotes": [],
+            })
+            if row.get("quote") and row["quote"] not in source["quotes"]:
+                source["quotes"].append(row["quote"])
+    claim["sources"] = sorted(sources.values(), key=lambda s: s["label"].lower())
+    return claim
+
+
+@bp.route("/compare/cell")
+@bp.route("/compare/cell<any('.json'):suffix>")
+def compare_cell(suffix: str | None = None):
+    dimension = _dimension(request.args.get("dimension"))
+    row, sub, column = (request.args.get(name, "") for name in ("row", "sub", "pilot"))
+    if not row or not column:
+        raise Problem(400, "Bad request", "a cell needs dimension, row, sub and pilot (a pilot key, or 'project').")
+    cells, labels = read_cells(dimension)
+    pilot = None
+    if column == PROJECT:
+        column_iri = PROJECT
+    else:
+        pilot = next((p for p in pilot_rows() if p["key"] == column), None)
+        if pilot is None:
+            raise Problem(404, "Not found", f"no pilot {column!r}; /pilots lists them.")
+        column_iri = pilot["iri"]
+    claims = sorted(cells.get((row, sub or NONE), {}).get(column_iri, set()))
+    data = {
+        "dimension": dimension.name,
+        "dimension_label": dimension.label,
+        "row": row, "row_label": labels.get(row, local_name(row)),
+        "sub": sub or NONE, "sub_label": labels.get(sub or NONE, local_name(sub)) if dimension.sub_label else None,
+        "pilot": None if pilot is None else {"key": pilot["key"], "title": pilot["title"], "url": pilot["url"]},
+        "count": len(claims),
+        "claims": [claim_details(iri) for iri in claims],
+    }
+    return answer(
+        data, "explorer/compare_cell.html", suffix,
+        twin=url_for("explorer.compare_cell", suffix=".json", dimension=dimension.name, row=row, sub=sub, pilot=column),
+        back=url_for("explorer.compare", dimension=dimension.name),
+        show_query=show_query_url("explorer_claim"),
+    )
