@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from flask import Response, current_app, redirect, render_template, request
+from flask import Response, current_app, redirect, render_template, request, url_for
 
 from coevidence.server import urls
 from coevidence.server.backend import current_store
@@ -132,6 +132,27 @@ def render_document(document, fmt: Format) -> Response:
             jsonld=jsonld,
             thing=urls.thing_path(document.iri),
             footer=footer(),
+            explore=_explore(document.iri),
         )
         return Response(body, mimetype="text/html")
     return Response(serialize(document.graph, fmt), mimetype=fmt.media_type)
+
+
+def _explore(iri: str) -> dict | None:
+    """What the explorer adds to a resource's page: for a pilot, its explorer view (sidebar,
+    network graph and table, outcomes, factors) and its network page; for an actor, the
+    network pages and a start for "how is this connected to ...?"."""
+    rest = urls.doc_rest(iri) or ""
+    kind, _, key = rest.partition("/")
+    if kind == "pilot" and key and "/" not in key:
+        from coevidence.server.explorer.pilot import pilot_view
+
+        try:
+            view = pilot_view(key)
+        except Problem:
+            return None
+        return {"pilot": view, "network": url_for("network.pilot", key=key),
+                "explorer": url_for("explorer.pilot", key=key)}
+    if kind in ("organisation", "group", "network") and key:
+        return {"actor": True, "network": url_for("network.everything"), "path": url_for("network.path", **{"from": iri})}
+    return None

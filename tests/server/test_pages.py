@@ -125,7 +125,7 @@ def test_page_head_lists_alternates_and_embeds_its_json_ld(web):
     block = soup.select_one('script[type="application/ld+json"]')
     graph = Graph().parse(data=block.get_text(), format="json-ld")
     assert (URIRef(PILOT), RDF.type, COE.Pilot) in graph
-    assert not soup.select("script:not([type])"), "no executable script on a page"
+    assert not soup.select("script:not([type]):not([src])"), "no inline executable script on a page (CSP)"
     assert not soup.select("[style]") and not soup.select("style"), "no inline styles (CSP)"
 
 
@@ -370,7 +370,11 @@ def test_literal_holding_html_or_a_script_renders_as_text(hostile_store):
     soup = soup_of(response)
     assert soup.select_one("h1").get_text() == "Pilot <script>alert(1)</script>"
     assert "<b>bold</b>" in soup.select_one("#description").get_text()
-    assert not soup.select("b") and len(soup.select("script")) == 1
+    # data blocks and the explorer's two script files only: the literal's markup is text
+    assert not soup.select("b") and not soup.select("script:not([src]):not([type])")
+    assert all("alert(1)" not in script.get_text() or script["type"] in ("application/ld+json", "application/json")
+               for script in soup.select("script:not([src])"))
+    assert {script["src"].rsplit("/", 1)[-1] for script in soup.select("script[src]")} <= {"cytoscape.min.js", "pilot-graph.js"}
     assert b"</script><script>" not in response.data
 
 
@@ -445,3 +449,22 @@ def test_concept_scheme_dereferences_with_its_top_concepts(web):
     assert "/doc/vocab/stage/co-design" in tops
     graph = Graph().parse(data=web.get("/doc/vocab/stage.ttl").data, format="turtle")
     assert (URIRef(BASE + "vocab/stage"), URIRef("http://www.w3.org/2004/02/skos/core#hasTopConcept"), URIRef(BASE + "vocab/stage/co-design")) in graph
+
+
+def test_a_pilots_document_embeds_its_explorer_view_and_links_its_network(web):
+    soup = soup_of(web.get("/doc/pilot/ee-voru-disability"))
+    explore = soup.select_one("#explore")
+    assert explore is not None
+    hrefs = {a["href"] for a in explore.select("a")}
+    assert "/network/pilot/ee-voru-disability" in hrefs and "/pilots/ee-voru-disability" in hrefs
+    scripts = [s.get("src") for s in soup.select("script[src]")]
+    assert any(src.endswith("cytoscape.min.js") for src in scripts)
+    assert not soup.select("script:not([src]):not([type='application/ld+json']):not([type='application/json'])")
+    for href in sorted(hrefs):
+        assert web.get(href).status_code == 200, href
+
+
+def test_an_actors_document_links_the_networks(web):
+    soup = soup_of(web.get("/doc/organisation/helpific"))
+    hrefs = [a["href"] for a in soup.select("#explore a")]
+    assert "/network/all" in hrefs and any(href.startswith("/path?from=") for href in hrefs)
