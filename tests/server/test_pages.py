@@ -468,3 +468,11 @@ def test_an_actors_document_links_the_networks(web):
     soup = soup_of(web.get("/doc/organisation/helpific"))
     hrefs = [a["href"] for a in soup.select("#explore a")]
     assert "/network/all" in hrefs and any(href.startswith("/path?from=") for href in hrefs)
+
+
+def test_the_embedded_view_does_not_repeat_the_description(web):
+    soup = soup_of(web.get("/doc/pilot/ee-voru-disability"))
+    description = soup.select_one("#description").get_text()
+    assert description not in soup.select_one("#explore").get_text()
+    explorer = soup_of(web.get("/pilots/ee-voru-disability", headers={"Accept": "text/html"}))
+    assert description in explorer.select_one("p.lead").get_text()
