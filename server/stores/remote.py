@@ -823,10 +823,16 @@ def _endpoint_message(body: bytes, limit: int = 600) -> str:
 
 
 def _looks_like_timeout(message: str) -> bool:
+    """Whether the endpoint's error says the query ran past its time limit. Virtuoso says so
+    in several ways: S1TAT (the anytime limit), "Estimated execution time", and, when it
+    cancels the statement at the limit itself, HY008 "Async statement killed by SQLCancel"
+    (which of these comes back depends on where the query was when the limit struck)."""
     lowered = message.lower()
     return (
         "estimated execution time" in lowered
         or "timeout" in lowered
         or "timed out" in lowered
         or "s1tat" in lowered
+        or "hy008" in lowered
+        or "killed by sqlcancel" in lowered
     )
