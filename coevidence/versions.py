@@ -190,7 +190,7 @@ def clean_leftovers(root: Path) -> None:
     root = Path(root)
     for entry in list((root / VERSIONS).glob(f"{BUILDING_PREFIX}*")) + list(root.glob(f".{CURRENT}.*.tmp")):
         pid = _pid_of(entry.name)
-        if pid is not None and pid != os.getpid() and _alive(pid):
+        if pid is not None and pid != os.getpid() and process_alive(pid):
             continue
         if entry.is_dir() and not entry.is_symlink():
             shutil.rmtree(entry, ignore_errors=True)
@@ -203,7 +203,8 @@ def _pid_of(name: str) -> int | None:
     return int(digits) if digits.isdigit() else None
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether process *pid* still runs (one of another user counts as running)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -213,9 +214,10 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _fsync_dir(path: Path) -> None:
+def _fsync(path: str | Path, flags: int = os.O_RDONLY) -> None:
+    """Flush *path* (a file, or a folder with ``O_DIRECTORY``) to disk, as far as the system allows."""
     try:
-        handle = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+        handle = os.open(path, flags)
     except OSError:
         return
     try:
@@ -226,23 +228,18 @@ def _fsync_dir(path: Path) -> None:
         os.close(handle)
 
 
+def _fsync_dir(path: Path) -> None:
+    _fsync(path, os.O_RDONLY | os.O_DIRECTORY)
+
+
 def _fsync_tree(path: Path) -> None:
     for folder, _dirs, names in os.walk(path):
         for name in names:
-            try:
-                handle = os.open(os.path.join(folder, name), os.O_RDONLY)
-            except OSError:
-                continue
-            try:
-                os.fsync(handle)
-            except OSError:
-                pass
-            finally:
-                os.close(handle)
+            _fsync(os.path.join(folder, name))
         _fsync_dir(Path(folder))
 
 
 __all__ = [
     "Version", "VersionError", "abandon", "begin", "clean_leftovers", "current", "is_root",
-    "new_id", "prune", "publish", "published", "read_version", "switch",
+    "new_id", "process_alive", "prune", "publish", "published", "read_version", "switch",
 ]

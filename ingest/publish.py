@@ -153,18 +153,8 @@ def clean_leftovers(output: Path) -> None:
     prefix = f".{output.name}."
     for entry in output.parent.glob(f"{glob.escape(prefix)}*.tmp"):
         pid = entry.name[len(prefix):].split("-", 1)[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+        if pid.isdigit() and int(pid) != os.getpid() and not versions.process_alive(int(pid)):
             entry.unlink(missing_ok=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def publish(
