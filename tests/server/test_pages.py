@@ -476,3 +476,27 @@ def test_the_embedded_view_does_not_repeat_the_description(web):
     assert description not in soup.select_one("#explore").get_text()
     explorer = soup_of(web.get("/pilots/ee-voru-disability", headers={"Accept": "text/html"}))
     assert description in explorer.select_one("p.lead").get_text()
+
+
+def test_a_pilots_outcomes_show_who_evaluated_them_beside_direction_and_evidence(web, real_store):
+    rows = select(real_store, """
+        PREFIX coe: <https://w3id.org/coevidence/ontology#>
+        PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+        SELECT ?pilot ?outcome ?label WHERE {
+          ?outcome a coe:Outcome ; coe:pilot ?pilot ; coe:evaluatorRelation ?evaluator .
+          ?evaluator skos:prefLabel ?label }""")
+    assert {str(row["label"]) for row in rows} >= {"internal", "consortium partner", "external"}, \
+        "the data no longer has every kind of evaluator: the test would prove less"
+    by_pilot: dict[str, dict[str, str]] = {}
+    for row in rows:
+        by_pilot.setdefault(str(row["pilot"]), {})[str(row["outcome"])] = str(row["label"])
+    for pilot, outcomes in by_pilot.items():
+        soup = soup_of(web.get(doc_path(pilot)))
+        section = soup.select_one("#explore #outcomes-heading").parent
+        for outcome, label in outcomes.items():
+            (item,) = [li for li in section.select("li") if li.a["href"] == doc_path(outcome)]
+            details = item.select_one(".small").get_text(" ", strip=True)
+            assert f"evaluated by: {label}" in details, (outcome, details)
+            assert item.select_one(".evaluator a")["href"].startswith("/doc/vocab/evaluator-relation/")
+        others = [li for li in section.select("li") if li.a["href"] not in {doc_path(o) for o in outcomes}]
+        assert not any(li.select(".evaluator") for li in others), "an evaluator shown where the data has none"
