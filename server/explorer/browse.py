@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import request, url_for
+from flask import current_app, request, url_for
 
+from coevidence.server.backend import current_store
 from coevidence.server.errors import Problem
 from coevidence.server.explorer import bp
 from coevidence.server.explorer.common import answer, local_name, resource_url, run, show_query_url
@@ -20,8 +21,23 @@ MAX_QUERY_CHARS = 200
 MAX_HITS = 200
 
 
+_PILOTS = "coevidence.explorer.pilots"
+
+
 def pilot_rows() -> list[dict]:
-    """Every pilot with its title, country and place, in pilot-number order."""
+    """Every pilot with its title, country and place, in pilot-number order (read once per
+    data version: at 1,000 pilots, building the rows took 70 ms of every pilot's document).
+    The dicts are shared: callers read them, never change them."""
+    version = current_store().data_version()
+    cached = current_app.extensions.get(_PILOTS)
+    if cached is not None and cached[0] == version:
+        return list(cached[1])
+    rows = _read_pilot_rows()
+    current_app.extensions[_PILOTS] = (version, rows)
+    return list(rows)
+
+
+def _read_pilot_rows() -> list[dict]:
     seen: dict[str, dict] = {}
     for row in run("explorer_pilots"):
         iri = row["pilot"]
