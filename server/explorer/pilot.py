@@ -15,6 +15,7 @@ from __future__ import annotations
 from flask import url_for
 from rdflib import URIRef
 
+from coevidence.server.backend import current_store
 from coevidence.server.errors import Problem
 from coevidence.server.explorer import bp
 from coevidence.server.explorer.browse import pilot_rows
@@ -105,9 +106,16 @@ def pilot_view(key: str) -> dict:
 def _network_table(key: str, iri: str) -> dict:
     """The pilot's ties as rows (the same data the graph draws)."""
     from coevidence.server.network.cli import network_report
-    from coevidence.server.network.routes import _kept
+    from coevidence.server.network.routes import _cache
 
-    report = _kept(f"pilot:{iri}", lambda found: network_report(found, iri))
+    # the pilot's own network, as /network/pilot/<key> reads it (and kept under its key): not
+    # the whole dataset's, which took 14-50 s at 1,000 pilots on the first pilot page asked for
+    cache, store = _cache(), current_store()
+    kept = (store.data_version(), f"pilot:{iri}")
+    cache.forget_other_versions(kept[0])
+    report = cache.measures.get(kept)
+    if report is None:
+        report = cache.measures[kept] = network_report(cache.pilot(store, iri), iri)
     graph = report["graph"]
     labels = {node["id"]: node["label"] for node in graph["nodes"]}
     ties = []
