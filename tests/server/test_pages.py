@@ -552,3 +552,57 @@ def test_incoming_counts_past_the_sample_are_capped_and_say_so(crowded_store):
 
 
 PROV_GENERATED = "http://www.w3.org/ns/prov#wasGeneratedBy"
+
+
+class RecordingStore:
+    """The app's store, noting the text of every query asked of it."""
+
+    def __init__(self, inner):
+        self.inner, self.asked = inner, []
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def query(self, sparql, **options):
+        self.asked.append(sparql)
+        return self.inner.query(sparql, **options)
+
+
+WHOLE_DATASET = ("class_counts", "property_counts", "dataset_graphs", "ontology_terms", "term_labels")
+
+
+def whole_dataset_queries_asked(app, paths) -> set[str]:
+    from coevidence.server.backend import STORE
+    from coevidence.server.queries import load_query
+
+    recording = app.extensions[STORE] = RecordingStore(app.extensions[STORE])
+    client = app.test_client()
+    for path in paths:
+        assert client.get(path, headers={"Accept": "text/html"}).status_code == 200, path
+    return {name for name in WHOLE_DATASET if load_query(name) in recording.asked}
+
+
+def test_whole_dataset_figures_warmed_at_start_are_not_computed_for_a_visitor(real_store):
+    import threading
+    from coevidence.server.linkeddata import counts, warm
+
+    paths = ["/ontology", "/.well-known/void", "/sitemap.xml"]
+    cold = create_app({"STORE": real_store, "TESTING": True, "RESULT_CACHE_BYTES": 0})
+    assert whole_dataset_queries_asked(cold, paths) >= {"class_counts", "property_counts", "dataset_graphs"}
+    assert warm.start(create_app({"STORE": real_store, "TESTING": True, "WARM_AT_START": False})) is None
+
+    app = create_app({"STORE": real_store, "TESTING": True, "RESULT_CACHE_BYTES": 0})
+    thread = warm.start(app)
+    try:
+        done = threading.Event()
+        for _ in range(600):  # until the thread has computed the counts (it logs how long it took)
+            if app.extensions.get(counts._CACHE) is not None and app.extensions.get("coevidence.linkeddata.ontology.models"):
+                done.set()
+                break
+            done.wait(0.1)
+        assert done.is_set(), "the background thread computed nothing"
+        assert whole_dataset_queries_asked(app, paths) == set()
+    finally:
+        app.extensions[warm.STOP].set()
+        thread.join(30)
+    assert not thread.is_alive()
