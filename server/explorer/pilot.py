@@ -104,35 +104,40 @@ def pilot_view(key: str) -> dict:
 
 
 def _network_table(key: str, iri: str) -> dict:
-    """The pilot's ties as rows (the same data the graph draws)."""
-    from coevidence.server.network.cli import network_report
+    """The pilot's ties as rows (the same data the graph draws, from the same actor graph)."""
+    from coevidence.server.network.measures import actor_graph
     from coevidence.server.network.routes import _cache
 
-    # the pilot's own network, as /network/pilot/<key> reads it (and kept under its key): not
-    # the whole dataset's, which took 14-50 s at 1,000 pilots on the first pilot page asked for
+    # the pilot's own network, as /network/pilot/<key> reads it, not the whole dataset's (which
+    # took 14-50 s at 1,000 pilots on the first pilot page asked for); and only its ties: the
+    # layout and centrality the drawing needs come with /network/pilot/<key>.json
     cache, store = _cache(), current_store()
-    kept = (store.data_version(), f"pilot:{iri}")
+    kept = (store.data_version(), f"pilot-table:{iri}")
     cache.forget_other_versions(kept[0])
-    report = cache.measures.get(kept)
-    if report is None:
-        report = cache.measures[kept] = network_report(cache.pilot(store, iri), iri)
-    graph = report["graph"]
-    labels = {node["id"]: node["label"] for node in graph["nodes"]}
+    table = cache.measures.get(kept)
+    if table is None:
+        table = cache.measures[kept] = _ties_of(actor_graph(cache.pilot(store, iri), iri))
+    return table
+
+
+def _ties_of(graph) -> dict:
+    labels = {node: data["label"] for node, data in graph.nodes(data=True)}
     ties = []
-    for edge in graph["edges"]:
+    links = {node: resource_url(node) for node in labels}
+    for source, target, _key, edge in sorted(graph.edges(keys=True, data=True)):
         ties.append({
-            "source": labels.get(edge["source"], local_name(edge["source"])),
-            "source_url": resource_url(edge["source"]),
-            "target": labels.get(edge["target"], local_name(edge["target"])),
-            "target_url": resource_url(edge["target"]),
+            "source": labels.get(source, local_name(source)),
+            "source_url": resource_url(source),
+            "target": labels.get(target, local_name(target)),
+            "target_url": resource_url(target),
             "kind": edge["kind"],
             "resource": local_name(edge["resource"]).replace("-", " ") if edge.get("resource") else None,
             "role": local_name(edge["role"]).replace("-", " ") if edge.get("role") else None,
             "claim_url": resource_url(edge["claim"]) if edge.get("claim") else None,
         })
-    links = {node["id"]: resource_url(node["id"]) for node in graph["nodes"]}
-    links.update({edge["claim"]: resource_url(edge["claim"]) for edge in graph["edges"] if edge.get("claim")})
-    return {"counts": graph["counts"], "ties": ties, "links": links}
+        if edge.get("claim"):
+            links[edge["claim"]] = resource_url(edge["claim"])
+    return {"counts": {"nodes": len(labels), "edges": len(ties)}, "ties": ties, "links": links}
 
 
 @bp.route("/pilots/<key>")
