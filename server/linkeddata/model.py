@@ -7,9 +7,11 @@ interface, so it works the same on the embedded store and on a remote endpoint.
 
 Queries per document (none grows with the size of the dataset except through the resource's
 own links): its statements with its nested nodes (evidence, rows, measures) and evidence
-(``resource_statements.rq``), incoming counts per property (one aggregate), one page of
-incoming subjects per property (up to 200 of them), the claims that link to the resource
-(at most 500) with their evidence (``claims_linking.rq``). Labels and definitions of the
+(``resource_statements.rq``), incoming counts per property (one aggregate over at most the
+first 2,001 statements pointing here; past that, one count per property up to 10,000), one
+page of incoming subjects per property (up to 200 of them), the claims that link to the
+resource (a pilot's or an actor's: at most 500; anything else's: the first 50) with their
+evidence (``claims_linking.rq``). Labels and definitions of the
 ontology's terms are read once per data version.
 """
 
