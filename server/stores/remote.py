@@ -158,10 +158,11 @@ def _tokens(sparql: str) -> list[_Token]:
 
 def query_form(sparql: str) -> str | None:
     """The query form (SELECT, ASK, CONSTRUCT, DESCRIBE, or an update keyword) of *sparql*,
-    read from its first keyword outside comments, strings and IRIs."""
-    for token in _tokens(sparql):
-        if token.kind == "word":
-            word = token.text.upper()
+    read from its first keyword outside comments, strings and IRIs (the tokens are read
+    only up to it: this runs for every query)."""
+    for match in _TOKEN.finditer(sparql):
+        if match.lastgroup == "word":
+            word = match.group().upper()
             if word in _QUERY_FORMS or word in _UPDATE_WORDS:
                 return word
     return None
@@ -494,6 +495,12 @@ class _Wrapper(SPARQLWrapper):
         #: the socket timeout in seconds (SPARQLWrapper's own ``timeout`` is whole seconds)
         self.socket_timeout: float | None = None
 
+    def _parseQueryType(self, query: str) -> str | None:
+        # the store reads the form with its own tokenizer (see RemoteStore.query) and sets
+        # it before the query: SPARQLWrapper's regular expressions need not run
+        form = getattr(self, "known_form", None)
+        return form if form is not None else super()._parseQueryType(query)
+
     def setSocketTimeout(self, seconds: float) -> None:
         self.setTimeout(math.ceil(seconds))
         self.socket_timeout = seconds
@@ -607,6 +614,7 @@ class RemoteStore:
         text = substitute(sparql, bindings or {})
         wrapper = _Wrapper(self.endpoint, self)
         wrapper.setOnlyConneg(True)  # no format=/output= parameters: the Accept header says it
+        wrapper.known_form = form
         wrapper.setQuery(text)
         # SPARQLWrapper guesses the form with a regular expression that reads words in
         # comments ("# description: ..." makes a DESCRIBE, "# ... add ..." an update sent
