@@ -18,6 +18,7 @@ BENCHMARKS = {
     "network": "coevidence.bench.network",
     "pages-ld": "coevidence.bench.pages",
     "load": "coevidence.bench.load",
+    "start": "coevidence.bench.start",
 }
 
 

@@ -36,7 +36,7 @@ from coevidence.server.backend import (
 )
 from coevidence.server.sparql.description import service_description
 from coevidence.server.errors import Problem
-from coevidence.server.sparql.results import HTML, Format, formats_for, negotiate
+from coevidence.server.sparql.results import HTML, Format, formats_for, negotiate, negotiate_header
 from coevidence.server.sparql.scan import scan_query
 from coevidence.server.stores import QueryResult, QuerySyntaxError
 
@@ -69,6 +69,14 @@ def _check_utf8(encoded: bytes, where: str) -> None:
     """Refuse percent-encoded parameters (``a=b&c=d``) that are not UTF-8 once decoded,
     naming the first such parameter: werkzeug would keep the bytes percent-encoded, or
     replace them with U+FFFD, and so run another query than the one sent."""
+    try:
+        # the whole string at once: it is UTF-8 exactly when every part is, since the
+        # separators (& =) are ASCII and can neither complete nor continue a multi-byte
+        # character; only a string that fails is looked at part by part, for the message
+        unquote_to_bytes(encoded.replace(b"+", b" ")).decode("utf-8")
+        return
+    except UnicodeDecodeError:
+        pass
     for part in encoded.split(b"&"):
         name, _, value = part.partition(b"=")
         for text in (name, value):
@@ -215,7 +223,7 @@ def sparql() -> Response:
                  max_nesting=current_app.config["MAX_NESTING"])
     kind = KIND_OF_FORM.get(scan.form or "")
     try:
-        result_format = negotiate(kind, req.format_name, request.accept_mimetypes) if kind else None
+        result_format = negotiate_header(kind, req.format_name, request.headers.get("Accept")) if kind else None
     except Problem as problem:
         # a query that does not parse is answered as a syntax error, whatever the client
         # accepts (the error itself comes as text/plain, HTML or JSON: errors.render)
@@ -225,8 +233,10 @@ def sparql() -> Response:
                 raise QuerySyntaxError(error) from None
         raise
     version = store.data_version()
+    etag = None
     if result_format is not None:
-        not_modified = _not_modified(_etag(version, req, result_format))
+        etag = _etag(version, req, result_format)
+        not_modified = _not_modified(etag)
         if not_modified is not None:
             return not_modified
 
@@ -245,14 +255,16 @@ def sparql() -> Response:
             **options,
         )
     if result_format is None or result.kind not in result_format.kinds:
-        result_format = negotiate(result.kind, req.format_name, request.accept_mimetypes)
-    response = _result_response(req, result, result_format)
-    g.result_rows = len(result)
+        result_format = negotiate_header(result.kind, req.format_name, request.headers.get("Accept"))
+        etag = None
     # the version the query ran on: the store may have moved to a new one meanwhile
-    return _cacheable(response, _etag(result.data_version or version, req, result_format))
+    if etag is None or (result.data_version or version) != version:
+        etag = _etag(result.data_version or version, req, result_format)
+    g.result_rows = len(result)
+    return _result_response(req, result, result_format, etag)
 
 
-def _result_response(req: ProtocolRequest, result: QueryResult, result_format: Format) -> Response:
+def _result_response(req: ProtocolRequest, result: QueryResult, result_format: Format, etag: str) -> Response:
     if result_format is HTML:
         body = render_template(
             "sparql.html",
@@ -263,21 +275,24 @@ def _result_response(req: ProtocolRequest, result: QueryResult, result_format: F
         )
     else:
         body = result_format.write(result)
-    response = Response(body, 200, content_type=result_format.content_type)
-    response.headers["X-Result-Rows"] = str(len(result))
-    response.headers["X-Result-Truncated"] = "true" if result.truncated else "false"
-    response.headers["X-Max-Rows"] = str(req.max_rows)
-    response.headers["X-Max-Bytes"] = str(max_response_bytes())
-    timings = []
+    # the headers as one list (what _cacheable sets, too): setting them one by one scans
+    # the list each time
+    headers = [
+        ("X-Result-Rows", str(len(result))),
+        ("X-Result-Truncated", "true" if result.truncated else "false"),
+        ("X-Max-Rows", str(req.max_rows)),
+        ("X-Max-Bytes", str(max_response_bytes())),
+        ("ETag", f'W/"{etag}"'),
+        ("Cache-Control", f"public, max-age={current_app.config['CACHE_MAX_AGE_S']}"),
+        ("Vary", "Accept"),
+    ]
     if result.cached:
-        timings.append('cache;desc="hit"')
+        headers.append(("Server-Timing", 'cache;desc="hit"'))
     elif result.engine_seconds is not None:
         # W3C Server Timing: browsers' developer tools show it; clients can tell the
         # engine's time from the server's and the network's
-        timings.append(f'engine;dur={result.engine_seconds * 1000:.3f};desc="query engine"')
-    if timings:
-        response.headers["Server-Timing"] = ", ".join(timings)
-    return response
+        headers.append(("Server-Timing", f'engine;dur={result.engine_seconds * 1000:.3f};desc="query engine"'))
+    return Response(body, 200, headers=headers, content_type=result_format.content_type)
 
 
 def _twins(req: ProtocolRequest, kind: str) -> list[tuple[str, str]]:

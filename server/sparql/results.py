@@ -15,9 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rdflib import Dataset, Graph, Literal, URIRef
 from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 
 from coevidence.ontology import bind_prefixes
 from coevidence.server.sparql import writers
@@ -158,3 +160,11 @@ def negotiate(kind: str, format_name: str | None, accept: MIMEAccept) -> Format:
             f"none of the media types in Accept can hold this result; available: {_available(candidates)}.",
         )
     return by_media_type[best]
+
+
+@lru_cache(maxsize=256)
+def negotiate_header(kind: str, format_name: str | None, accept: str | None) -> Format:
+    """:func:`negotiate` for an ``Accept`` header as sent, remembered: clients send the same
+    few headers again and again, and matching one against every media type was a tenth of
+    a cached answer's time. A refusal (:class:`Problem`) is raised each time, not kept."""
+    return negotiate(kind, format_name, parse_accept_header(accept, MIMEAccept))

@@ -29,6 +29,7 @@ What this module adds on top of the protocol:
 from __future__ import annotations
 
 import hashlib
+import heapq
 import http.client
 import math
 import queue
@@ -157,10 +158,11 @@ def _tokens(sparql: str) -> list[_Token]:
 
 def query_form(sparql: str) -> str | None:
     """The query form (SELECT, ASK, CONSTRUCT, DESCRIBE, or an update keyword) of *sparql*,
-    read from its first keyword outside comments, strings and IRIs."""
-    for token in _tokens(sparql):
-        if token.kind == "word":
-            word = token.text.upper()
+    read from its first keyword outside comments, strings and IRIs (the tokens are read
+    only up to it: this runs for every query)."""
+    for match in _TOKEN.finditer(sparql):
+        if match.lastgroup == "word":
+            word = match.group().upper()
             if word in _QUERY_FORMS or word in _UPDATE_WORDS:
                 return word
     return None
@@ -378,31 +380,72 @@ def _cut_by_bytes(solutions: list, max_bytes: int | None) -> tuple[list, bool]:
     return solutions, False
 
 
+class _Watchdog:
+    """One thread that shuts sockets down at their deadlines, for every query of a store.
+
+    A socket timeout bounds each read; this bounds the whole exchange (an endpoint trickling
+    a byte per read would otherwise keep a query open far past its limit). One thread for
+    all queries, started with the first: a timer thread per query cost its start (about
+    0.1 ms, and more on a busy machine, where the new thread waits for a CPU before
+    ``start()`` returns) on every request. Deadlines sit in a heap; a cancelled one stays
+    there, marked, until its time comes, so watching and cancelling never wake the thread
+    unless the new deadline comes before every other."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._heap: list[tuple[float, int, _Deadline]] = []
+        self._count = 0
+        self._thread: threading.Thread | None = None
+
+    def watch(self, deadline: "_Deadline", when: float) -> None:
+        with self._changed:
+            self._count += 1
+            earliest = self._heap[0][0] if self._heap else None
+            heapq.heappush(self._heap, (when, self._count, deadline))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="remote-store-deadlines", daemon=True)
+                self._thread.start()
+            elif earliest is None or when < earliest:
+                self._changed.notify()
+
+    def _run(self) -> None:
+        with self._changed:
+            while True:
+                now = time.monotonic()
+                while self._heap and self._heap[0][0] <= now:
+                    _, _, deadline = heapq.heappop(self._heap)
+                    deadline.expire()
+                self._changed.wait(self._heap[0][0] - now if self._heap else None)
+
+
 class _Deadline:
-    """Shuts *sock* down when *seconds* have passed: a socket timeout bounds each read, this
-    bounds the whole exchange (an endpoint trickling a byte per read would otherwise keep
-    a query open far past its limit)."""
+    """Shuts *sock* down when *seconds* have passed (see :class:`_Watchdog`)."""
 
-    def __init__(self, sock: socket.socket | None, seconds: float | None) -> None:
+    def __init__(self, sock: socket.socket | None, seconds: float | None, watchdog: _Watchdog | None = None) -> None:
         self.expired = False
-        self._timer = None
-        if sock is not None and seconds is not None:
-            self._timer = threading.Timer(max(0.0, seconds), self._expire, args=(sock,))
-            self._timer.daemon = True
-            self._timer.start()
+        self._sock = sock
+        self._lock = threading.Lock()
+        if sock is not None and seconds is not None and watchdog is not None:
+            watchdog.watch(self, time.monotonic() + max(0.0, seconds))
+        else:
+            self._sock = None
 
-    def _expire(self, sock: socket.socket) -> None:
-        self.expired = True
+    def expire(self) -> None:
+        with self._lock:
+            sock, self._sock = self._sock, None
+            if sock is None:  # cancelled, or never armed
+                return
+            self.expired = True
         try:
             sock.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
 
     def cancel(self) -> bool:
-        """Stop the timer; whether it had fired."""
-        if self._timer is not None:
-            self._timer.cancel()
-        return self.expired
+        """Stop watching; whether the deadline had struck."""
+        with self._lock:
+            self._sock = None
+            return self.expired
 
 
 class _ConnectionPool:
@@ -451,6 +494,12 @@ class _Wrapper(SPARQLWrapper):
         self._transport = transport
         #: the socket timeout in seconds (SPARQLWrapper's own ``timeout`` is whole seconds)
         self.socket_timeout: float | None = None
+
+    def _parseQueryType(self, query: str) -> str | None:
+        # the store reads the form with its own tokenizer (see RemoteStore.query) and sets
+        # it before the query: SPARQLWrapper's regular expressions need not run
+        form = getattr(self, "known_form", None)
+        return form if form is not None else super()._parseQueryType(query)
 
     def setSocketTimeout(self, seconds: float) -> None:
         self.setTimeout(math.ceil(seconds))
@@ -519,6 +568,7 @@ class RemoteStore:
         self.timeout_grace = timeout_grace
         self.description = f"remote: {endpoint}" + (f"?{parts.query}" if parts.query else "")
         self._pool = _ConnectionPool(endpoint, pool_size)
+        self._watchdog = _Watchdog()
         #: per thread: the most bytes of answer the query being sent may read
         self._reading = threading.local()
         self._digest_opener: urllib.request.OpenerDirector | None = None
@@ -564,6 +614,7 @@ class RemoteStore:
         text = substitute(sparql, bindings or {})
         wrapper = _Wrapper(self.endpoint, self)
         wrapper.setOnlyConneg(True)  # no format=/output= parameters: the Accept header says it
+        wrapper.known_form = form
         wrapper.setQuery(text)
         # SPARQLWrapper guesses the form with a regular expression that reads words in
         # comments ("# description: ..." makes a DESCRIBE, "# ... add ..." an update sent
@@ -759,7 +810,7 @@ class RemoteStore:
             try:
                 if connection.sock is None:
                     connection.connect()
-                deadline = _Deadline(connection.sock, None if ends is None else ends - time.monotonic())
+                deadline = _Deadline(connection.sock, None if ends is None else ends - time.monotonic(), self._watchdog)
                 quick_ack(connection.sock)
                 connection.request(request.get_method(), request.selector, body=request.data, headers=headers)
                 quick_ack(connection.sock)

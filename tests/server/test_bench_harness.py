@@ -1,0 +1,70 @@
+"""The benchmark harness run for real at a tiny size: what it measures holds together
+(no timings are asserted; speed is measured by `coevidence bench`, not by pytest)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from coevidence.bench import endpoint, start
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    return tmp_path_factory.mktemp("bench")
+
+
+def test_bench_endpoint_measures_serve_cold_and_warm(workdir):
+    results, dataset = endpoint.run_benchmark(
+        pilots=2, seed=0, repeat=2, min_time=0.0, warmup=1, limit=30.0, workdir=workdir,
+        systems=["oxigraph", "serve"], say=lambda message: None,
+    )
+    assert dataset.triples > 1000
+    for query in results.queries:
+        cold = results.cell(query.name, "serve").runs
+        assert len(cold) >= 2
+        # every cold run was answered by the engine (the cache missed), none from the cache
+        assert all(run.error is None and not run.cached and run.engine is not None for run in cold), cold
+        warm = results.warm_cell(query.name, "serve").runs
+        assert len(warm) >= 2 and all(run.cached for run in warm), warm
+        # the server and pyoxigraph in-process agree on the answer's size
+        assert results.cell(query.name, "serve").rows == results.cell(query.name, "oxigraph").rows
+    text = endpoint.report(results, dataset, pilots=2)
+    assert "## Cold: the first run of each query" in text
+    assert "## Warm: the same request again" in text
+    assert "## Notes" not in text  # no failure, no row count differing between the systems
+
+
+def test_bench_start_measures_start_up_and_memory(workdir):
+    prepared: dict[str, float] = {}
+    measured = start.measure(2, 0, 1, 2, 30.0, workdir, lambda message: None, prepared)
+    assert [m.mode for m in measured] == ["prebuilt store", "from Turtle"]
+    for m in measured:
+        assert len(m.starts) == 1
+        assert 0 < m.starts[0].url_seconds <= m.starts[0].answer_seconds
+        assert m.failed_queries == []
+        # the server, its zygote and its two workers, with memory of their own
+        assert m.processes >= 4
+        assert 0 < m.peak_pss <= m.peak_rss
+    text = start.report(measured, prepared, "coevidence bench start --pilots 2", "0.00", 2)
+    assert "| 2 | " in text and "prebuilt store" in text and "from Turtle" in text
+    assert "(target < 1.5 GiB: met)" in text
+
+
+def test_descendants_include_children_of_children():
+    # a shell that starts a sleeping child of its own
+    shell = subprocess.Popen(["sh", "-c", "sleep 30 & wait"])
+    try:
+        for _ in range(100):
+            found = start.descendants(shell.pid)
+            if len(found) >= 2:
+                break
+            subprocess.run([sys.executable, "-c", "import time; time.sleep(0.02)"])
+        assert found[0] == shell.pid and len(found) == 2
+        pss, rss = start.memory(shell.pid)
+        assert 0 < pss <= rss
+    finally:
+        shell.kill()
+        shell.wait()
