@@ -259,3 +259,20 @@ def test_the_cosie_export_holds_what_the_notes_say(cosie_tables):
     helpific = [row for row in rows if row["participant"].endswith("/organisation/helpific")]
     assert helpific and all(row["pilot"].endswith("/pilot/ee-voru-disability") for row in helpific)
     assert all(row["sources"] and row["source_titles"] for row in rows)
+
+
+def test_data_over_the_validation_limit_is_counted_not_parsed(store, tmp_path, monkeypatch):
+    """Over the limit, the report is left out before any file is parsed into rdflib."""
+    notes = []
+    monkeypatch.setattr(export_module, "VALIDATE_LIMIT", 10)
+    monkeypatch.setattr(rdflib.Graph, "parse", lambda *args, **kwargs: pytest.fail("parsed into rdflib"))
+    manifest = export(tmp_path / "out", store, parts=["report"], data_paths=FILES, progress=False, log=notes.append)
+    assert "validation-report.ttl" not in {item["name"] for item in manifest["files"]}
+    assert any("over 10 triples" in note for note in notes)
+
+
+def test_data_within_the_validation_limit_gets_its_report(store, tmp_path):
+    manifest = export(tmp_path / "out", store, parts=["report"], data_paths=FILES, progress=False)
+    assert "validation-report.ttl" in {item["name"] for item in manifest["files"]}
+    report = rdflib.Graph().parse(tmp_path / "out" / "validation-report.ttl")
+    assert (None, RDF.type, rdflib.URIRef("http://www.w3.org/ns/shacl#ValidationReport")) in report
