@@ -12,7 +12,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, XSD
 
 from coevidence.ontology import bind_prefixes
@@ -88,7 +88,9 @@ def distributions(manifest: dict, base: str, dataset: URIRef = DATASET) -> Graph
         if item["compressed"]:
             graph.add((url, DCAT.compressFormat, URIRef(MEDIA + "application/gzip")))
         graph.add((url, DCAT.byteSize, Literal(item["bytes"], datatype=XSD.nonNegativeInteger)))
-        checksum = URIRef(f"{url}#sha256")
+        # a blank node, as DCAT-AP writes it: an IRI per checksum (``FILE#sha256``) gave rdflib's
+        # Turtle serializer one namespace per file, and a time that grew with their square
+        checksum = BNode(f"sha256-{item['sha256']}")
         graph.add((url, SPDX.checksum, checksum))
         graph.add((checksum, RDF.type, SPDX.Checksum))
         graph.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))

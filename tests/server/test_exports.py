@@ -19,6 +19,7 @@ from rdflib.namespace import DCAT, RDF
 from coevidence.cli import main
 from coevidence.server.exports import export as export_module
 from coevidence.server.exports import tables
+from coevidence.server.exports.catalog import SPDX
 from coevidence.server.exports.export import ExportFailed, export
 from coevidence.server.exports.safety import safe_cell
 from coevidence.server.network import measures
@@ -69,6 +70,9 @@ def test_distributions_describe_every_file_with_size_and_media_type(exported):
         url = described[item["name"]]
         assert int(graph.value(url, DCAT.byteSize)) == item["bytes"]
         assert str(graph.value(url, DCAT.mediaType)).endswith(item["media_type"])
+        checksum = graph.value(url, SPDX.checksum)
+        assert graph.value(checksum, SPDX.algorithm) == SPDX.checksumAlgorithm_sha256
+        assert str(graph.value(checksum, SPDX.checksumValue)) == item["sha256"]
 
 
 def test_graphml_reads_back_as_the_same_network(exported, store):
