@@ -82,15 +82,14 @@ def export(
         with _progress(total, enabled) as bar:
             for stem, pilot in chosen:
                 label = "every pilot" if pilot is None else network.nodes[pilot].label
-                (building / f"{stem}.graphml").write_bytes(networks.graphml(network, pilot))
+                view = networks.view(network, pilot)
+                networks.write_graphml(view, building / f"{stem}.graphml")
                 titles[f"{stem}.graphml"] = f"Actor and exchange network of {label} (GraphML)"
                 bar.update(1)
-                (building / f"{stem}.gexf").write_bytes(networks.gexf(network, pilot))
+                networks.write_gexf(view, building / f"{stem}.gexf")
                 titles[f"{stem}.gexf"] = f"Actor and exchange network of {label} (GEXF, coloured by sector)"
                 bar.update(1)
-                node_rows, edge_rows = networks.gephi_csv(network, pilot)
-                (building / f"{stem}-nodes.csv").write_bytes(node_rows)
-                (building / f"{stem}-edges.csv").write_bytes(edge_rows)
+                networks.write_gephi_csv(view, building / f"{stem}-nodes.csv", building / f"{stem}-edges.csv")
                 titles[f"{stem}-nodes.csv"] = f"Nodes of the network of {label} (Gephi spreadsheet: Id, Label)"
                 titles[f"{stem}-edges.csv"] = f"Ties of the network of {label} (Gephi spreadsheet: Source, Target, Type, Weight)"
                 bar.update(1)

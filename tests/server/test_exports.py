@@ -280,3 +280,46 @@ def test_data_within_the_validation_limit_gets_its_report(store, tmp_path):
     assert "validation-report.ttl" in {item["name"] for item in manifest["files"]}
     report = rdflib.Graph().parse(tmp_path / "out" / "validation-report.ttl")
     assert (None, RDF.type, rdflib.URIRef("http://www.w3.org/ns/shacl#ValidationReport")) in report
+
+
+@pytest.mark.parametrize("stem, pilot", [("network-all", None), ("network-p", f"{ID}pilot/p")])
+def test_streamed_network_files_read_back_as_networkx_would_have_written_them(exported, store, stem, pilot, tmp_path):
+    """The streaming writers give the graph networkx's own writers give: nodes, edge keys
+    and every attribute with its type."""
+    from coevidence.server.exports import networks
+
+    out, _ = exported
+    graph = networks.export_graph(read_network(store), pilot)
+    nx.write_graphml(graph, tmp_path / "reference.graphml", named_key_ids=True)
+    ours, reference = (nx.read_graphml(path, force_multigraph=True) for path in (out / f"{stem}.graphml", tmp_path / "reference.graphml"))
+    assert list(ours.nodes(data=True)) == list(reference.nodes(data=True))
+    assert sorted(ours.edges(keys=True, data=True)) == sorted(reference.edges(keys=True, data=True))
+    for _, data in graph.nodes(data=True):
+        data["label"] = data["name"]
+    for index, (_, _, data) in enumerate(graph.edges(data=True)):
+        data["id"] = str(index)
+    nx.write_gexf(graph, tmp_path / "reference.gexf", version="1.2draft")
+    ours, reference = (nx.read_gexf(path) for path in (out / f"{stem}.gexf", tmp_path / "reference.gexf"))
+    for (node, data), (same, expected) in zip(ours.nodes(data=True), reference.nodes(data=True), strict=True):
+        assert node == same and {**data, "viz": None} == {**expected, "viz": None}
+    assert type(ours) is type(reference)
+    assert sorted(map(repr, ours.edges(data=True))) == sorted(map(repr, reference.edges(data=True)))
+    assert isinstance(next(iter(ours.edges(data=True)))[2]["low_confidence"], bool)
+
+
+def test_network_files_escape_what_xml_cannot_hold_as_it_is(tmp_path):
+    from coevidence.server.exports import networks
+
+    name = 'A & B <"C">\tline\nbreak\x01'
+    nodes = [("urn:x:a&b", {"name": name, "kind": "Organisation", "sector": "", "sector_group": "public", "iri": "urn:x:a&b"})]
+    edges = [("urn:x:a&b", "urn:x:a&b", "urn:x:c<1>", {"interaction": "membership", "resource": "", "role": "", "stage": "",
+                                                       "pilot": "", "claim": "urn:x:c<1>", "low_confidence": True})]
+    view = networks.View(nodes, edges)
+    networks.write_graphml(view, tmp_path / "n.graphml")
+    networks.write_gexf(view, tmp_path / "n.gexf")
+    expected = name.replace("\x01", "\ufffd")
+    read = nx.read_graphml(tmp_path / "n.graphml", force_multigraph=True)
+    assert read.nodes["urn:x:a&b"]["name"] == expected
+    assert list(read.edges(keys=True, data="low_confidence")) == [("urn:x:a&b", "urn:x:a&b", "urn:x:c<1>", True)]
+    read = nx.read_gexf(tmp_path / "n.gexf")
+    assert read.nodes["urn:x:a&b"]["label"] == expected
