@@ -323,3 +323,23 @@ def test_network_files_escape_what_xml_cannot_hold_as_it_is(tmp_path):
     assert list(read.edges(keys=True, data="low_confidence")) == [("urn:x:a&b", "urn:x:a&b", "urn:x:c<1>", True)]
     read = nx.read_gexf(tmp_path / "n.gexf")
     assert read.nodes["urn:x:a&b"]["label"] == expected
+
+
+def test_large_dumps_are_compressed_as_they_are_written(store, tmp_path, monkeypatch):
+    import gzip
+
+    from coevidence.server.exports import dumps
+
+    monkeypatch.setattr(dumps, "GZIP_ABOVE", 1000)
+    written = dumps.write_dumps(dumps.open_data(data_paths=FILES), tmp_path)
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(path.name for path in written)
+    assert {path.name for path in written} == {"dataset.nq.gz", "dataset.nt.gz", "dataset.ttl.gz", "dataset.jsonld.gz",
+                                                "context.jsonld"}
+    dataset = rdflib.Dataset()
+    dataset.parse(data=gzip.decompress((tmp_path / "dataset.nq.gz").read_bytes()), format="nquads")
+    union = rdflib.Graph()
+    for quad in dataset.quads():
+        union.add(quad[:3])
+    for name, rdf_format in (("dataset.nt.gz", "nt"), ("dataset.ttl.gz", "turtle"), ("dataset.jsonld.gz", "json-ld")):
+        graph = rdflib.Graph().parse(data=gzip.decompress((tmp_path / name).read_bytes()), format=rdf_format)
+        assert isomorphic(graph, union), name
