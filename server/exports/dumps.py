@@ -127,6 +127,23 @@ def write_dumps(store: ox.Store, out_dir: Path) -> list[Path]:
     return written
 
 
+TITLES = {
+    "dataset.nq": "The whole dataset with its named graphs (N-Quads)",
+    "dataset.nt": "The whole dataset (N-Triples)",
+    "dataset.ttl": "The whole dataset (Turtle)",
+    "dataset.jsonld": "The whole dataset (JSON-LD, compact IRIs from context.jsonld)",
+    "context.jsonld": "The JSON-LD context of the dump: the project's prefixes",
+}
+
+
+def dump_data(data_paths: Sequence[Path] | None, store_dir: Path | None, out_dir: Path) -> dict[str, str]:
+    """Open the data (:func:`open_data`) and write every dump into *out_dir*: the files
+    written and their titles. One call with plain arguments, so it can run in a process of
+    its own while the rest of an export is written."""
+    written = write_dumps(open_data(data_paths=data_paths, store_dir=store_dir), out_dir)
+    return {path.name: TITLES.get(path.name.removesuffix(".gz"), path.name) for path in written}
+
+
 _BY_LENGTH = sorted(CONTEXT.items(), key=lambda item: -len(item[1]))
 
 

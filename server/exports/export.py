@@ -70,7 +70,11 @@ def export(
                            "choose an empty or new folder, or an earlier export's folder")
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     building = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.building-", dir=out_dir.parent))
+    dumping = None
     try:
+        if "dumps" in parts and not remote:
+            # the dumps read the data themselves: they are written meanwhile, by a process of their own
+            dumping = _InAnotherProcess(dumps.dump_data, list(data_paths) if data_paths else None, store_dir, building)
         titles: dict[str, str] = {}
         network = read_network(store) if "networks" in parts else None
         chosen = list(networks.views(network)) if network is not None else []
@@ -109,15 +113,7 @@ def export(
                 if remote:
                     log("dumps left out: the data is behind a remote endpoint; dump it with the store's own tools")
                 else:
-                    data = dumps.open_data(data_paths=data_paths, store_dir=store_dir)
-                    for path in dumps.write_dumps(data, building):
-                        titles[path.name] = {
-                            "dataset.nq": "The whole dataset with its named graphs (N-Quads)",
-                            "dataset.nt": "The whole dataset (N-Triples)",
-                            "dataset.ttl": "The whole dataset (Turtle)",
-                            "dataset.jsonld": "The whole dataset (JSON-LD, compact IRIs from context.jsonld)",
-                            "context.jsonld": "The JSON-LD context of the dump: the project's prefixes",
-                        }.get(path.name.removesuffix(".gz"), path.name)
+                    titles.update(dumping.result())
                 bar.update(1)
             if "report" in parts:
                 if _write_report(building, report, data_paths, store_dir, log):
@@ -131,8 +127,59 @@ def export(
         _swap_in(building, out_dir)
         return manifest
     except BaseException:
+        if dumping is not None:
+            dumping.stop()
         shutil.rmtree(building, ignore_errors=True)
         raise
+
+
+class _InAnotherProcess:
+    """``function(*args)`` run in a new Python process (spawned, so no thread or store of this
+    one is copied into it), started at once; :meth:`result` waits for its answer and raises
+    what it raised, :meth:`stop` ends it."""
+
+    def __init__(self, function, *args) -> None:
+        import multiprocessing
+
+        context = multiprocessing.get_context("spawn")
+        self._answer, sending = context.Pipe(duplex=False)
+        self._process = context.Process(target=_answer_with, args=(sending, function, args), daemon=True,
+                                        name="coevidence-export-dumps")
+        self._process.start()
+        sending.close()
+
+    def result(self):
+        try:
+            done, value = self._answer.recv()
+        except EOFError:
+            self._process.join()
+            raise ExportFailed(f"the process writing the dumps ended without an answer (exit code {self._process.exitcode})") from None
+        finally:
+            self._answer.close()
+        self._process.join()
+        if not done:
+            raise value
+        return value
+
+    def stop(self) -> None:
+        if self._process.is_alive():
+            self._process.kill()
+        self._process.join()
+
+
+def _answer_with(sending, function, args) -> None:
+    import pickle
+
+    try:
+        answer = (True, function(*args))
+    except BaseException as error:  # sent back whole, to be raised where the export waits for it
+        try:
+            pickle.dumps(error)
+            answer = (False, error)
+        except (pickle.PicklingError, TypeError, AttributeError):  # one that cannot cross the pipe: sent as words
+            answer = (False, ExportFailed(f"{type(error).__name__}: {error}"))
+    sending.send(answer)
+    sending.close()
 
 
 def _write_report(building: Path, report: Path | None, data_paths, store_dir, log) -> bool:

@@ -343,3 +343,13 @@ def test_large_dumps_are_compressed_as_they_are_written(store, tmp_path, monkeyp
     for name, rdf_format in (("dataset.nt.gz", "nt"), ("dataset.ttl.gz", "turtle"), ("dataset.jsonld.gz", "json-ld")):
         graph = rdflib.Graph().parse(data=gzip.decompress((tmp_path / name).read_bytes()), format=rdf_format)
         assert isomorphic(graph, union), name
+
+
+def test_dumps_that_fail_in_their_process_fail_the_export_and_replace_nothing(store, tmp_path):
+    out = tmp_path / "out"
+    export(out, store, parts=["networks"], progress=False)
+    before = {path.name: path.read_bytes() for path in out.iterdir()}
+    with pytest.raises(OSError):
+        export(out, store, parts=["networks", "dumps"], store_dir=tmp_path / "no-such-store", progress=False)
+    assert {path.name: path.read_bytes() for path in out.iterdir()} == before
+    assert [path.name for path in tmp_path.iterdir()] == ["out"]
