@@ -26,6 +26,8 @@ import pyoxigraph as ox
 from coevidence.ontology import PREFIXES
 
 GZIP_ABOVE = 8 * 1024 * 1024
+#: how much of a compressed dump is handed to gzip at a time
+BLOCK = 1024 * 1024
 COMPACT_LIMIT = 500_000
 CONTEXT = {prefix: str(iri) for prefix, iri in sorted(PREFIXES.items())}
 
@@ -55,10 +57,12 @@ class _Output:
         self._packed: gzip.GzipFile | None = None
 
     def write(self, data) -> int:
-        if self._packed is not None:
-            return self._packed.write(data)
         written = self._held.write(data)
-        if self._held.tell() > GZIP_ABOVE:
+        if self._packed is not None:
+            if self._held.tell() >= BLOCK:  # pyoxigraph writes in small pieces: gzip takes them in blocks
+                self._packed.write(self._held.getbuffer())
+                self._held = io.BytesIO()
+        elif self._held.tell() > GZIP_ABOVE:
             self._raw = open(self._out_dir / f"{self._name}.gz", "wb")
             # reproducible: no time stamp in the header
             self._packed = gzip.GzipFile(filename=self._name, fileobj=self._raw, mode="wb", mtime=0, compresslevel=6)
@@ -74,6 +78,7 @@ class _Output:
             target = self._out_dir / self._name
             target.write_bytes(self._held.getbuffer())
             return target
+        self._packed.write(self._held.getbuffer())
         self._packed.close()
         self._raw.close()
         return self._out_dir / f"{self._name}.gz"
