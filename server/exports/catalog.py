@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCAT, DCTERMS, RDF, XSD
+from rdflib.namespace import DCAT, DCTERMS, RDF, VOID, XSD
 
 from coevidence.ontology import bind_prefixes
 
@@ -84,6 +84,8 @@ def distributions(manifest: dict, base: str, dataset: URIRef = DATASET) -> Graph
         graph.add((url, RDF.type, DCAT.Distribution))
         graph.add((url, DCTERMS.title, Literal(item["title"], lang="en")))
         graph.add((url, DCAT.downloadURL, url))
+        if item["name"].startswith("dataset."):
+            graph.add((dataset, VOID.dataDump, url))
         graph.add((url, DCAT.mediaType, URIRef(MEDIA + item["media_type"])))
         if item["compressed"]:
             graph.add((url, DCAT.compressFormat, URIRef(MEDIA + "application/gzip")))

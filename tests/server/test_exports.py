@@ -255,6 +255,8 @@ def test_the_server_writes_the_exports_itself_once_per_version(store):
     assert response.status_code == 200
     assert response.get_json()["data_version"] == store.data_version()
     assert client.get("/exports/network-p.graphml").status_code == 200
+    void = rdflib.Graph().parse(data=client.get("/.well-known/void", base_url="http://localhost").data, format="turtle")
+    assert (rdflib.URIRef("http://localhost/exports/network-p.graphml"), RDF.type, DCAT.Distribution) in void
 
 
 def test_the_cosie_export_holds_what_the_notes_say(cosie_tables):
@@ -353,3 +355,37 @@ def test_dumps_that_fail_in_their_process_fail_the_export_and_replace_nothing(st
         export(out, store, parts=["networks", "dumps"], store_dir=tmp_path / "no-such-store", progress=False)
     assert {path.name: path.read_bytes() for path in out.iterdir()} == before
     assert [path.name for path in tmp_path.iterdir()] == ["out"]
+
+
+def test_the_served_void_lists_every_export_with_its_true_size_and_checksum(exported, store):
+    """A crawler reading the VoID finds every download, and each is what the VoID says."""
+    from coevidence.server import create_app
+    from rdflib.namespace import VOID
+
+    out, manifest = exported
+    client = create_app({"STORE": store, "TESTING": True, "EXPORTS_DIR": out}).test_client()
+    served = client.get("/.well-known/void", base_url="http://data.example.net")
+    assert served.status_code == 200
+    graph = rdflib.Graph().parse(data=served.data, format="turtle")
+    dataset = graph.value(None, RDF.type, VOID.Dataset)
+    downloads = {str(url).removeprefix("http://data.example.net/exports/"): url
+                 for url in graph.objects(dataset, DCAT.distribution) if "/exports/" in str(url)}
+    assert set(downloads) == {item["name"] for item in manifest["files"]} - {"distributions.ttl"}
+    for name, url in downloads.items():
+        assert (url, RDF.type, DCAT.Distribution) in graph
+        body = client.get(str(graph.value(url, DCAT.downloadURL))).data
+        assert int(graph.value(url, DCAT.byteSize)) == len(body), name
+        checksum = graph.value(url, SPDX.checksum)
+        assert str(graph.value(checksum, SPDX.checksumValue)) == hashlib.sha256(body).hexdigest(), name
+    assert (dataset, VOID.dataDump, downloads["dataset.nq"]) in graph
+
+
+def test_the_void_lists_no_exports_before_there_are_any_and_starts_none(store):
+    from coevidence.server import create_app
+    from coevidence.server.exports.routes import EXTENSION
+
+    app = create_app({"STORE": store, "TESTING": True, "DATA_PATHS": FILES})
+    client = app.test_client()
+    graph = rdflib.Graph().parse(data=client.get("/.well-known/void").data, format="turtle")
+    assert not [url for url in graph.subjects(RDF.type, DCAT.Distribution) if "/exports/" in str(url)]
+    assert app.extensions[EXTENSION]._running == set()
