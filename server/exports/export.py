@@ -11,7 +11,9 @@ import json
 import shutil
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -83,32 +85,31 @@ def export(
         table_list = tables.codebook_tables() if "tables" in parts else []
         total = 3 * len(chosen) + len(table_list) + (1 if "dumps" in parts else 0) + (1 if "report" in parts else 0)
         enabled = sys.stderr.isatty() if progress is None else progress
-        with _progress(total, enabled) as bar:
-            for stem, pilot in chosen:
-                label = "every pilot" if pilot is None else network.nodes[pilot].label
-                view = networks.view(network, pilot)
-                networks.write_graphml(view, building / f"{stem}.graphml")
-                titles[f"{stem}.graphml"] = f"Actor and exchange network of {label} (GraphML)"
-                bar.update(1)
-                networks.write_gexf(view, building / f"{stem}.gexf")
-                titles[f"{stem}.gexf"] = f"Actor and exchange network of {label} (GEXF, coloured by sector)"
-                bar.update(1)
-                networks.write_gephi_csv(view, building / f"{stem}-nodes.csv", building / f"{stem}-edges.csv")
-                titles[f"{stem}-nodes.csv"] = f"Nodes of the network of {label} (Gephi spreadsheet: Id, Label)"
-                titles[f"{stem}-edges.csv"] = f"Ties of the network of {label} (Gephi spreadsheet: Source, Target, Type, Weight)"
-                bar.update(1)
-            if table_list:
-                notations = tables._notations()
-                for table in table_list:
-                    (building / table.file).write_bytes(tables.table_csv(store, table, notations))
-                    titles[table.file] = f"{table.title} (CSV, one row per record)"
+        cancelled = threading.Event()
+        with _progress(total, enabled) as bar, ThreadPoolExecutor(1, thread_name_prefix="coevidence-export-tables") as pool:
+            # the tables are written meanwhile, by a thread of their own: while one side waits
+            # for the store's answer to a table's question, the other writes network files
+            tabled = pool.submit(_write_tables, store, table_list, building, bar.update, cancelled) if table_list else None
+            try:
+                for stem, pilot in chosen:
+                    label = "every pilot" if pilot is None else network.nodes[pilot].label
+                    view = networks.view(network, pilot)
+                    networks.write_graphml(view, building / f"{stem}.graphml")
+                    titles[f"{stem}.graphml"] = f"Actor and exchange network of {label} (GraphML)"
                     bar.update(1)
-                metadata = tables.csvw_metadata(table_list, licence=LICENCE, title=TITLE)
-                (building / "tables-metadata.json").write_text(json.dumps(metadata, indent=2, ensure_ascii=False) + "\n",
-                                                              encoding="utf-8")
-                titles["tables-metadata.json"] = "Codebook of the CSV tables (CSVW metadata)"
-                (building / "codebook.html").write_text(render_codebook(table_list), encoding="utf-8")
-                titles["codebook.html"] = "Codebook of the CSV tables (a page to read)"
+                    networks.write_gexf(view, building / f"{stem}.gexf")
+                    titles[f"{stem}.gexf"] = f"Actor and exchange network of {label} (GEXF, coloured by sector)"
+                    bar.update(1)
+                    networks.write_gephi_csv(view, building / f"{stem}-nodes.csv", building / f"{stem}-edges.csv")
+                    titles[f"{stem}-nodes.csv"] = f"Nodes of the network of {label} (Gephi spreadsheet: Id, Label)"
+                    titles[f"{stem}-edges.csv"] = f"Ties of the network of {label} (Gephi spreadsheet: Source, Target, Type, Weight)"
+                    bar.update(1)
+                network = view = None  # the tables need neither: let them go
+                if tabled is not None:
+                    titles.update(tabled.result())
+            except BaseException:
+                cancelled.set()  # the thread stops after its table; the pool waits for it
+                raise
             if "dumps" in parts:
                 if remote:
                     log("dumps left out: the data is behind a remote endpoint; dump it with the store's own tools")
@@ -180,6 +181,26 @@ def _answer_with(sending, function, args) -> None:
             answer = (False, ExportFailed(f"{type(error).__name__}: {error}"))
     sending.send(answer)
     sending.close()
+
+
+def _write_tables(store: Store, table_list: list[tables.Table], building: Path, advance: Callable[[int], object],
+                  cancelled: threading.Event) -> dict[str, str]:
+    """Every table, its CSVW codebook and the codebook's page into *building*: their titles."""
+    titles = {}
+    notations = tables._notations()
+    for table in table_list:
+        if cancelled.is_set():
+            return titles
+        (building / table.file).write_bytes(tables.table_csv(store, table, notations))
+        titles[table.file] = f"{table.title} (CSV, one row per record)"
+        advance(1)
+    metadata = tables.csvw_metadata(table_list, licence=LICENCE, title=TITLE)
+    (building / "tables-metadata.json").write_text(json.dumps(metadata, indent=2, ensure_ascii=False) + "\n",
+                                                  encoding="utf-8")
+    titles["tables-metadata.json"] = "Codebook of the CSV tables (CSVW metadata)"
+    (building / "codebook.html").write_text(render_codebook(table_list), encoding="utf-8")
+    titles["codebook.html"] = "Codebook of the CSV tables (a page to read)"
+    return titles
 
 
 def _write_report(building: Path, report: Path | None, data_paths, store_dir, log) -> bool:
