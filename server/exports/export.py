@@ -3,6 +3,11 @@
 :func:`export` writes the chosen parts into a new folder beside the target, writes the
 manifest last (sizes and checksums of the files as written), then swaps the new folder in.
 An export that fails or is killed part-way leaves the previous one as it was.
+
+Three things run at once: the dumps in a process of their own (they read the data
+themselves, and pyoxigraph writes them), the tables in a thread (mostly waiting for the
+store's answers), and the network files here. Each network view is made once and written to
+all its files; the whole network is read once.
 """
 
 from __future__ import annotations
