@@ -159,8 +159,8 @@ def _report(rows: list[dict], command: str, load: tuple) -> str:
         "- *again*: later requests (Flask test client, no HTTP), answered from what was kept for the version;",
         "- *rdflib*: the same pilot's ties asked of rdflib's in-memory store with the same query, as a page that "
         "queried on every request would;",
-        "- *export*: `coevidence export OUT --data FILE` as its own process; peak resident memory of it and its "
-        "query worker, sampled every 50 ms.",
+        "- *export*: `coevidence export OUT --data FILE` as its own process; peak resident memory of its process tree "
+        "(it, its query worker and the process writing the dumps), sampled every 50 ms.",
         "",
     ]
     return "\n".join(lines)

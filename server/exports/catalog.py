@@ -12,8 +12,8 @@ import hashlib
 import json
 from pathlib import Path
 
-from rdflib import Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCAT, DCTERMS, RDF, XSD
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCAT, DCTERMS, RDF, VOID, XSD
 
 from coevidence.ontology import bind_prefixes
 
@@ -84,11 +84,15 @@ def distributions(manifest: dict, base: str, dataset: URIRef = DATASET) -> Graph
         graph.add((url, RDF.type, DCAT.Distribution))
         graph.add((url, DCTERMS.title, Literal(item["title"], lang="en")))
         graph.add((url, DCAT.downloadURL, url))
+        if item["name"].startswith("dataset."):
+            graph.add((dataset, VOID.dataDump, url))
         graph.add((url, DCAT.mediaType, URIRef(MEDIA + item["media_type"])))
         if item["compressed"]:
             graph.add((url, DCAT.compressFormat, URIRef(MEDIA + "application/gzip")))
         graph.add((url, DCAT.byteSize, Literal(item["bytes"], datatype=XSD.nonNegativeInteger)))
-        checksum = URIRef(f"{url}#sha256")
+        # a blank node, as DCAT-AP writes it: an IRI per checksum (``FILE#sha256``) gave rdflib's
+        # Turtle serializer one namespace per file, and a time that grew with their square
+        checksum = BNode(f"sha256-{item['sha256']}")
         graph.add((url, SPDX.checksum, checksum))
         graph.add((checksum, RDF.type, SPDX.Checksum))
         graph.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))

@@ -18,6 +18,7 @@ import weakref
 from pathlib import Path
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request, send_file, url_for
+from rdflib import Graph
 
 from coevidence.server.backend import current_store
 from coevidence.server.errors import Problem
@@ -62,6 +63,14 @@ class ExportFolder:
         raise Problem(503, "Exports being written", "the export files of this data version are being written; "
                       "try again in a few seconds.", headers={"Retry-After": "5"})
 
+    def written(self, store) -> Path | None:
+        """The folder of exports there is for the store's data version, or None; unlike
+        :meth:`folder`, this never starts writing them."""
+        if self.fixed:
+            return Path(self.fixed) if (Path(self.fixed) / catalog.MANIFEST).is_file() else None
+        with self._lock:
+            return self._ready.get(store.data_version())
+
     def _write(self, store, version: str) -> None:
         with self._lock:
             if self._root is None:
@@ -97,6 +106,25 @@ def _manifest() -> tuple[Path, dict]:
     except (OSError, ValueError):
         raise Problem(503, "Exports unavailable", f"{catalog.MANIFEST} of the exports cannot be read; "
                       "run `coevidence export` into EXPORTS_DIR again.") from None
+
+
+def distributions_for_void(dataset) -> Graph | None:
+    """The exported files as ``dcat:Distribution`` s of *dataset*, downloadable at the host the
+    request came to, for the VoID description; None when there are no exports (yet).
+
+    ``distributions.ttl`` is left out: it is written anew at each base, so its size and checksum
+    in the manifest are those of the file on disk, not of what is served.
+    """
+    folder = current_app.extensions[EXTENSION].written(current_store())
+    if folder is None:
+        return None
+    try:
+        manifest = json.loads((folder / catalog.MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        log.warning("%s of the exports in %s cannot be read; the VoID lists no exports", catalog.MANIFEST, folder)
+        return None
+    files = [item for item in manifest["files"] if item["name"] != "distributions.ttl"]
+    return catalog.distributions({**manifest, "files": files}, _base(), dataset)
 
 
 def _base() -> str:

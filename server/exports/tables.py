@@ -219,32 +219,36 @@ def _notations() -> dict[str, str]:
     return {str(concept): str(code) for concept, code in vocabulary.subject_objects(SKOS.notation)}
 
 
+def _add_value(record: dict[str, list[str]], column: Column, value: dict, notations: dict[str, str]) -> None:
+    """Add one value (a SPARQL JSON binding) to the record's cell of *column*."""
+    language = value.get("xml:lang")
+    is_literal = value["type"] == "literal"
+    if is_literal and language not in (None, "en") and record[column.name] and not column.many:
+        return  # one language is enough for a single-valued column: English or none first
+    text = notations.get(value["value"], _local(value["value"])) if column.scheme else value["value"]
+    if is_literal and language in (None, "en") and not column.many:
+        record[column.name] = [text]
+    elif text not in record[column.name]:
+        record[column.name].append(text)
+
+
 def table_rows(store: Store, table: Table, notations: dict[str, str] | None = None) -> list[list[str]]:
     """The rows of *table* (cells as text, safe for spreadsheets), sorted by ``id``."""
     notations = notations if notations is not None else _notations()
-    by_property = {str(column.property): column for column in table.columns if column.property is not None}
+    shown = [column for column in table.columns if column.property is not None and column.name != "sources"]
     records: dict[str, dict[str, list[str]]] = {}
     for cls in table.classes:
-        rows = select_rows(store, load_query("table_values"), bindings={"class": cls}, timeout=TIMEOUT_S, max_rows=MAX_ROWS)
         kind = _local(cls)
-        for row in rows:
-            subject = row["subject"]["value"]
-            record = records.setdefault(subject, defaultdict(list))
+        for row in select_values(store, load_query("table_subjects"), bindings={"class": cls},
+                                 timeout=TIMEOUT_S, max_rows=MAX_ROWS):
+            record = records.setdefault(row["subject"], defaultdict(list))
             if "kind" not in record:
                 record["kind"] = [kind]
-            column = by_property.get(row["property"]["value"])
-            if column is None or column.name == "sources":
-                continue
-            value = row["value"]
-            language = value.get("xml:lang")
-            is_literal = value["type"] == "literal"
-            if is_literal and language not in (None, "en") and record[column.name] and not column.many:
-                continue  # one language is enough for a single-valued column: English or none first
-            text = notations.get(value["value"], _local(value["value"])) if column.scheme else value["value"]
-            if is_literal and language in (None, "en") and not column.many:
-                record[column.name] = [text]
-            elif text not in record[column.name]:
-                record[column.name].append(text)
+        for column in shown:  # one question per column (see table_property_values.rq)
+            rows = select_rows(store, load_query("table_property_values"), bindings={"class": cls, "property": column.property},
+                               timeout=TIMEOUT_S, max_rows=MAX_ROWS)
+            for row in rows:
+                _add_value(records[row["subject"]["value"]], column, row["value"], notations)
     if table.claims:
         _add_evidence(store, table, records)
     rows = []

@@ -3,7 +3,8 @@
 - ``/.well-known/void`` and ``/data/void.ttl``: the DCAT/VoID description of what this server
   serves, computed from the store (class and property partitions counted by SPARQL, once
   per data version), with ``void:uriSpace`` from the ``PUBLIC_BASE`` setting and the
-  endpoint, dumps and pages at the host the request came to;
+  endpoint, dumps and pages at the host the request came to, and, when there are exports,
+  each file of ``/exports/`` as a ``dcat:Distribution`` with its media type, size and checksum;
 - ``/sitemap.xml``: an index of one sitemap per class, each listing the documents of its
   instances (at most 50,000, the protocol's limit);
 - ``/robots.txt``: points at the sitemap.
@@ -22,6 +23,7 @@ from coevidence.ontology import bind_prefixes
 from coevidence.server import urls
 from coevidence.server.backend import current_store, dataset_info
 from coevidence.server.errors import Problem
+from coevidence.server.exports.routes import distributions_for_void
 from coevidence.server.home import DOWNLOADS, serves_bundled_data
 from coevidence.server.linkeddata import bp
 from coevidence.server.linkeddata.counts import counts
@@ -86,6 +88,11 @@ def description() -> Graph:
                 out.add((distribution, RDF.type, DCAT.Distribution))
                 out.add((distribution, DCAT.downloadURL, dump))
                 out.add((distribution, DCAT.mediaType, catalog.TURTLE))
+    exported = distributions_for_void(d)  # every file of /exports/, with its size and checksum
+    if exported is not None:
+        for prefix, namespace in exported.namespaces():
+            out.bind(prefix, namespace, override=False)
+        out += exported
     out.add((d, RDFS.seeAlso, URIRef(urls.external("linkeddata.sitemap"))))
     publisher = URIRef(base + "id/agent/coevidence")
     out.add((d, DCTERMS.publisher, publisher))

@@ -19,6 +19,7 @@ from rdflib.namespace import DCAT, RDF
 from coevidence.cli import main
 from coevidence.server.exports import export as export_module
 from coevidence.server.exports import tables
+from coevidence.server.exports.catalog import SPDX
 from coevidence.server.exports.export import ExportFailed, export
 from coevidence.server.exports.safety import safe_cell
 from coevidence.server.network import measures
@@ -69,6 +70,9 @@ def test_distributions_describe_every_file_with_size_and_media_type(exported):
         url = described[item["name"]]
         assert int(graph.value(url, DCAT.byteSize)) == item["bytes"]
         assert str(graph.value(url, DCAT.mediaType)).endswith(item["media_type"])
+        checksum = graph.value(url, SPDX.checksum)
+        assert graph.value(checksum, SPDX.algorithm) == SPDX.checksumAlgorithm_sha256
+        assert str(graph.value(checksum, SPDX.checksumValue)) == item["sha256"]
 
 
 def test_graphml_reads_back_as_the_same_network(exported, store):
@@ -251,6 +255,8 @@ def test_the_server_writes_the_exports_itself_once_per_version(store):
     assert response.status_code == 200
     assert response.get_json()["data_version"] == store.data_version()
     assert client.get("/exports/network-p.graphml").status_code == 200
+    void = rdflib.Graph().parse(data=client.get("/.well-known/void", base_url="http://localhost").data, format="turtle")
+    assert (rdflib.URIRef("http://localhost/exports/network-p.graphml"), RDF.type, DCAT.Distribution) in void
 
 
 def test_the_cosie_export_holds_what_the_notes_say(cosie_tables):
@@ -259,3 +265,127 @@ def test_the_cosie_export_holds_what_the_notes_say(cosie_tables):
     helpific = [row for row in rows if row["participant"].endswith("/organisation/helpific")]
     assert helpific and all(row["pilot"].endswith("/pilot/ee-voru-disability") for row in helpific)
     assert all(row["sources"] and row["source_titles"] for row in rows)
+
+
+def test_data_over_the_validation_limit_is_counted_not_parsed(store, tmp_path, monkeypatch):
+    """Over the limit, the report is left out before any file is parsed into rdflib."""
+    notes = []
+    monkeypatch.setattr(export_module, "VALIDATE_LIMIT", 10)
+    monkeypatch.setattr(rdflib.Graph, "parse", lambda *args, **kwargs: pytest.fail("parsed into rdflib"))
+    manifest = export(tmp_path / "out", store, parts=["report"], data_paths=FILES, progress=False, log=notes.append)
+    assert "validation-report.ttl" not in {item["name"] for item in manifest["files"]}
+    assert any("over 10 triples" in note for note in notes)
+
+
+def test_data_within_the_validation_limit_gets_its_report(store, tmp_path):
+    manifest = export(tmp_path / "out", store, parts=["report"], data_paths=FILES, progress=False)
+    assert "validation-report.ttl" in {item["name"] for item in manifest["files"]}
+    report = rdflib.Graph().parse(tmp_path / "out" / "validation-report.ttl")
+    assert (None, RDF.type, rdflib.URIRef("http://www.w3.org/ns/shacl#ValidationReport")) in report
+
+
+@pytest.mark.parametrize("stem, pilot", [("network-all", None), ("network-p", f"{ID}pilot/p")])
+def test_streamed_network_files_read_back_as_networkx_would_have_written_them(exported, store, stem, pilot, tmp_path):
+    """The streaming writers give the graph networkx's own writers give: nodes, edge keys
+    and every attribute with its type."""
+    from coevidence.server.exports import networks
+
+    out, _ = exported
+    graph = networks.export_graph(read_network(store), pilot)
+    nx.write_graphml(graph, tmp_path / "reference.graphml", named_key_ids=True)
+    ours, reference = (nx.read_graphml(path, force_multigraph=True) for path in (out / f"{stem}.graphml", tmp_path / "reference.graphml"))
+    assert list(ours.nodes(data=True)) == list(reference.nodes(data=True))
+    assert sorted(ours.edges(keys=True, data=True)) == sorted(reference.edges(keys=True, data=True))
+    for _, data in graph.nodes(data=True):
+        data["label"] = data["name"]
+    for index, (_, _, data) in enumerate(graph.edges(data=True)):
+        data["id"] = str(index)
+    nx.write_gexf(graph, tmp_path / "reference.gexf", version="1.2draft")
+    ours, reference = (nx.read_gexf(path) for path in (out / f"{stem}.gexf", tmp_path / "reference.gexf"))
+    for (node, data), (same, expected) in zip(ours.nodes(data=True), reference.nodes(data=True), strict=True):
+        assert node == same and {**data, "viz": None} == {**expected, "viz": None}
+    assert type(ours) is type(reference)
+    assert sorted(map(repr, ours.edges(data=True))) == sorted(map(repr, reference.edges(data=True)))
+    assert isinstance(next(iter(ours.edges(data=True)))[2]["low_confidence"], bool)
+
+
+def test_network_files_escape_what_xml_cannot_hold_as_it_is(tmp_path):
+    from coevidence.server.exports import networks
+
+    name = 'A & B <"C">\tline\nbreak\x01'
+    nodes = [("urn:x:a&b", {"name": name, "kind": "Organisation", "sector": "", "sector_group": "public", "iri": "urn:x:a&b"})]
+    edges = [("urn:x:a&b", "urn:x:a&b", "urn:x:c<1>", {"interaction": "membership", "resource": "", "role": "", "stage": "",
+                                                       "pilot": "", "claim": "urn:x:c<1>", "low_confidence": True})]
+    view = networks.View(nodes, edges)
+    networks.write_graphml(view, tmp_path / "n.graphml")
+    networks.write_gexf(view, tmp_path / "n.gexf")
+    expected = name.replace("\x01", "\ufffd")
+    read = nx.read_graphml(tmp_path / "n.graphml", force_multigraph=True)
+    assert read.nodes["urn:x:a&b"]["name"] == expected
+    assert list(read.edges(keys=True, data="low_confidence")) == [("urn:x:a&b", "urn:x:a&b", "urn:x:c<1>", True)]
+    read = nx.read_gexf(tmp_path / "n.gexf")
+    assert read.nodes["urn:x:a&b"]["label"] == expected
+
+
+def test_large_dumps_are_compressed_as_they_are_written(store, tmp_path, monkeypatch):
+    import gzip
+
+    from coevidence.server.exports import dumps
+
+    monkeypatch.setattr(dumps, "GZIP_ABOVE", 1000)
+    written = dumps.write_dumps(dumps.open_data(data_paths=FILES), tmp_path)
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(path.name for path in written)
+    assert {path.name for path in written} == {"dataset.nq.gz", "dataset.nt.gz", "dataset.ttl.gz", "dataset.jsonld.gz",
+                                                "context.jsonld"}
+    dataset = rdflib.Dataset()
+    dataset.parse(data=gzip.decompress((tmp_path / "dataset.nq.gz").read_bytes()), format="nquads")
+    union = rdflib.Graph()
+    for quad in dataset.quads():
+        union.add(quad[:3])
+    for name, rdf_format in (("dataset.nt.gz", "nt"), ("dataset.ttl.gz", "turtle"), ("dataset.jsonld.gz", "json-ld")):
+        graph = rdflib.Graph().parse(data=gzip.decompress((tmp_path / name).read_bytes()), format=rdf_format)
+        assert isomorphic(graph, union), name
+
+
+def test_dumps_that_fail_in_their_process_fail_the_export_and_replace_nothing(store, tmp_path):
+    out = tmp_path / "out"
+    export(out, store, parts=["networks"], progress=False)
+    before = {path.name: path.read_bytes() for path in out.iterdir()}
+    with pytest.raises(OSError):
+        export(out, store, parts=["networks", "dumps"], store_dir=tmp_path / "no-such-store", progress=False)
+    assert {path.name: path.read_bytes() for path in out.iterdir()} == before
+    assert [path.name for path in tmp_path.iterdir()] == ["out"]
+
+
+def test_the_served_void_lists_every_export_with_its_true_size_and_checksum(exported, store):
+    """A crawler reading the VoID finds every download, and each is what the VoID says."""
+    from coevidence.server import create_app
+    from rdflib.namespace import VOID
+
+    out, manifest = exported
+    client = create_app({"STORE": store, "TESTING": True, "EXPORTS_DIR": out}).test_client()
+    served = client.get("/.well-known/void", base_url="http://data.example.net")
+    assert served.status_code == 200
+    graph = rdflib.Graph().parse(data=served.data, format="turtle")
+    dataset = graph.value(None, RDF.type, VOID.Dataset)
+    downloads = {str(url).removeprefix("http://data.example.net/exports/"): url
+                 for url in graph.objects(dataset, DCAT.distribution) if "/exports/" in str(url)}
+    assert set(downloads) == {item["name"] for item in manifest["files"]} - {"distributions.ttl"}
+    for name, url in downloads.items():
+        assert (url, RDF.type, DCAT.Distribution) in graph
+        body = client.get(str(graph.value(url, DCAT.downloadURL))).data
+        assert int(graph.value(url, DCAT.byteSize)) == len(body), name
+        checksum = graph.value(url, SPDX.checksum)
+        assert str(graph.value(checksum, SPDX.checksumValue)) == hashlib.sha256(body).hexdigest(), name
+    assert (dataset, VOID.dataDump, downloads["dataset.nq"]) in graph
+
+
+def test_the_void_lists_no_exports_before_there_are_any_and_starts_none(store):
+    from coevidence.server import create_app
+    from coevidence.server.exports.routes import EXTENSION
+
+    app = create_app({"STORE": store, "TESTING": True, "DATA_PATHS": FILES})
+    client = app.test_client()
+    graph = rdflib.Graph().parse(data=client.get("/.well-known/void").data, format="turtle")
+    assert not [url for url in graph.subjects(RDF.type, DCAT.Distribution) if "/exports/" in str(url)]
+    assert app.extensions[EXTENSION]._running == set()
