@@ -108,6 +108,13 @@ def _manifest() -> tuple[Path, dict]:
                       "run `coevidence export` into EXPORTS_DIR again.") from None
 
 
+def written_exports() -> str | None:
+    """Which exports the VoID lists now (their folder), or None: part of the key the VoID is
+    kept under, since the exports of a data version are written after the version is served."""
+    folder = current_app.extensions[EXTENSION].written(current_store())
+    return None if folder is None else str(folder)
+
+
 def distributions_for_void(dataset) -> Graph | None:
     """The exported files as ``dcat:Distribution`` s of *dataset*, downloadable at the host the
     request came to, for the VoID description; None when there are no exports (yet).

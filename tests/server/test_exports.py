@@ -249,6 +249,8 @@ def test_the_server_writes_the_exports_itself_once_per_version(store):
     client = create_app({"STORE": store, "TESTING": True, "DATA_PATHS": FILES}).test_client()
     first = client.get("/exports/index.json")
     assert first.status_code == 503 and first.headers["Retry-After"] == "5"
+    # the VoID asked for while the exports are written must not be kept once they are there
+    assert client.get("/.well-known/void", base_url="http://localhost").status_code == 200
     deadline = time.monotonic() + PATIENCE_S
     while (response := client.get("/exports/index.json")).status_code == 503 and time.monotonic() < deadline:
         time.sleep(0.2)
