@@ -285,36 +285,56 @@ def _turtle_bytes(triples: Triples, names: _Names, *, learning: bool) -> bytes:
     blank_blocks: list[tuple[Node, str, str]] = []  # (node, label, block)
     blanks_met: list[Node] = []  # objects neither IRIs nor literals, once per triple
     between = f" ,\n{INDENT}{INDENT}"
-    by_rank, start_of = rank.__getitem__, line_start.__getitem__
-    layouts: dict[tuple[str, ...], list[str]] = {}  # a subject's predicates -> in the order written
+    join_lines = " ;\n".join
+    by_rank = rank.__getitem__
+    predicate_of = itemgetter(1)
+
+    def plan(shape: tuple[str, ...]) -> tuple[bool, list]:
+        """How to write a subject whose triples have the predicates *shape*, in that order:
+        (True, [(index of the triple, start of its line)...]) when no predicate repeats,
+        else (False, [predicate...]), in the order written."""
+        for key in shape:
+            if key not in rank:
+                learn(key)
+        if len(set(shape)) == len(shape):
+            return True, [(index, line_start[key]) for index, key in sorted(enumerate(shape), key=lambda item: rank[item[1]])]
+        return False, sorted(set(shape), key=by_rank)
+
+    plans: dict[tuple[str, ...], tuple[bool, list]] = {}  # few: one per set of columns filled
     for subject, about in triples.by_subject.items():
-        properties: dict[str, list[Node]] = {}
-        for _, p, o in about:
-            properties.setdefault(str(p), []).append(o)
-        shape = tuple(properties)
-        layout = layouts.get(shape)
-        if layout is None:
-            for key in shape:
-                if key not in rank:
-                    learn(key)
-            layout = layouts[shape] = sorted(shape, key=by_rank)
+        shape = tuple(map(str, map(predicate_of, about)))
+        how = plans.get(shape)
+        if how is None:
+            how = plans[shape] = plan(shape)
         lines = []
-        for key in layout:
-            objects = properties[key]
-            if len(objects) == 1:
-                single = objects[0]
+        if how[0]:  # one object per predicate
+            for index, start in how[1]:
+                single = about[index][2]
                 if type(single) is URIRef:
                     name = str(single)
                     entry = get_iri(name)
                     if entry is None:
                         entry = iris[name] = [name_iri(name), 0]
                     entry[1] += 1
-                    lines.append(start_of(key) + entry[0])
+                    lines.append(start + entry[0])
                 else:
                     if not isinstance(single, Literal):
                         blanks_met.append(single)
-                    lines.append(start_of(key) + text_of(single))
-            else:
+                    lines.append(start + text_of(single))
+        else:
+            properties: dict[str, list[Node]] = {}
+            for key, triple in zip(shape, about):
+                properties.setdefault(key, []).append(triple[2])
+            for key in how[1]:
+                objects = properties[key]
+                if len(objects) == 1:
+                    single = objects[0]
+                    if type(single) is URIRef:
+                        met(single)
+                    elif not isinstance(single, Literal):
+                        blanks_met.append(single)
+                    lines.append(line_start[key] + text_of(single))
+                    continue
                 if all(type(o) is URIRef for o in objects):
                     objects.sort(key=str)  # how rdflib orders IRIs, without its Python comparisons
                 else:
@@ -330,9 +350,9 @@ def _turtle_bytes(triples: Triples, names: _Names, *, learning: bool) -> bytes:
             entry = get_iri(name)
             if entry is None:
                 entry = iris[name] = [name_iri(name), 0]
-            blocks.append((entry, name, "\n" + entry[0] + "\n" + " ;\n".join(lines) + " ;\n.\n"))
+            blocks.append((entry, name, f"\n{entry[0]}\n{join_lines(lines)} ;\n.\n"))
         else:
-            blank_blocks.append((subject, str(subject), "\n" + text_of(subject) + "\n" + " ;\n".join(lines) + " ;\n.\n"))
+            blank_blocks.append((subject, str(subject), f"\n{text_of(subject)}\n{join_lines(lines)} ;\n.\n"))
     names.check(iris)
 
     # longturtle's order: IRIs by (how often they are an object, IRI), then blank nodes by
