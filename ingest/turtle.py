@@ -281,7 +281,7 @@ def _turtle_bytes(triples: Triples, names: _Names, *, learning: bool) -> bytes:
 
     # One block per subject, made in the order the subjects come (their triples lie together
     # in memory), then put in longturtle's order (see the end).
-    blocks: list[tuple[int, str, str]] = []  # (the IRI's entry, IRI, block)
+    blocks: list[tuple[list, str, str]] = []  # (the IRI's entry in iris, IRI, block)
     blank_blocks: list[tuple[Node, str, str]] = []  # (node, label, block)
     blanks_met: list[Node] = []  # objects neither IRIs nor literals, once per triple
     between = f" ,\n{INDENT}{INDENT}"
