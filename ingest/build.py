@@ -217,8 +217,8 @@ def serialize(graph: Graph | Triples, fmt: str) -> bytes:
     """
     if fmt == "turtle":
         if isinstance(graph, Triples):
-            return turtle_bytes(graph.list, bind_prefixes(Graph()).namespace_manager)
-        return turtle_bytes(graph.triples((None, None, None)), graph.namespace_manager)
+            return turtle_bytes(graph, bind_prefixes(Graph()).namespace_manager)
+        return turtle_bytes(graph, graph.namespace_manager)
     if isinstance(graph, Triples):
         graph = bind_prefixes(graph.graph())
     if fmt == "nt":

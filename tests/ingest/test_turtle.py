@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rdflib import BNode, Graph, Literal, URIRef
@@ -64,3 +65,24 @@ def test_writer_with_blank_nodes_keeps_the_graph(items, blank):
 def test_golden_graph_is_written_as_it_is_committed():
     graph = bind_prefixes(Graph()).parse(GOLDEN_EXPECTED)
     assert serialize(graph, "turtle") == GOLDEN_EXPECTED.read_bytes()
+
+
+def test_prefixes_for_unbound_namespaces_follow_the_sorted_predicates():
+    # a predicate in a namespace without a prefix makes the writer learn every predicate
+    # first, as longturtle does: ns1, ns2... go to the namespaces in the order of the
+    # predicates sorted, whatever order the triples come in
+    subject = URIRef("https://w3id.org/coevidence/id/pilot/p")
+    items = [(subject, URIRef("https://b.example/v/q"), Literal("b")), (subject, URIRef("https://a.example/v/p"), Literal("a")), (subject, RDFS.label, Literal("x"))]
+    namespaces = bind_prefixes(Graph()).namespace_manager
+    written = [turtle_bytes(order, namespaces) for order in (items, items[::-1])]
+    assert written[0] == written[1]
+    text = written[0].decode("utf-8")
+    assert "PREFIX ns1: <https://a.example/v/>\nPREFIX ns2: <https://b.example/v/>\n" in text
+    assert '    rdfs:label "x" ;\n    ns1:p "a" ;\n    ns2:q "b" ;\n' in text
+
+
+def test_an_iri_rdflib_refuses_is_refused():
+    bad = URIRef("https://w3id.org/coevidence/id/pilot/a b")
+    graph = _graph([(bad, RDFS.label, Literal("x"))])
+    with pytest.raises(Exception, match="does not look like a valid URI"):
+        turtle_bytes(graph.triples((None, None, None)), graph.namespace_manager)
