@@ -80,7 +80,7 @@ def pilot_view(key: str) -> dict:
          "effect_key": local_name(r["effect"]) if "effect" in r else None}
         for r in _first_by_claim(run("pilot_factors", pilot=iri))
     ]
-    network = _network_table(key, pilot["iri"])
+    network = _network_table(key)
     return {
         "pilot": {k: pilot[k] for k in ("iri", "key", "title", "description", "number", "country_label", "place_label")},
         "page": resource_url(pilot["iri"]),
@@ -99,13 +99,12 @@ def pilot_view(key: str) -> dict:
     }
 
 
-def _network_table(key: str, iri: str) -> dict:
-    """The pilot's ties as rows (the same data the graph draws)."""
-    from coevidence.server.network.cli import network_report
-    from coevidence.server.network.routes import _kept
+def _network_table(key: str) -> dict:
+    """The pilot's ties as rows (the same data the graph draws, from the same report as
+    ``/network/pilot/<key>.json``: read for this pilot alone, never the whole network)."""
+    from coevidence.server.network.routes import pilot_report
 
-    report = _kept(f"pilot:{iri}", lambda found: network_report(found, iri))
-    graph = report["graph"]
+    graph = pilot_report(key)["graph"]
     labels = {node["id"]: node["label"] for node in graph["nodes"]}
     ties = []
     for edge in graph["edges"]:
