@@ -196,6 +196,13 @@ SETTINGS: tuple[Setting, ...] = (
         "timed-out and refused queries are never kept, nor an answer above a quarter of this.",
     ),
     Setting(
+        "PAGE_CACHE_BYTES", 64 * 1024 * 1024, _non_negative_int,
+        "Memory kept for built pages (explorer, network, linked-data documents), in bytes "
+        "(about; 0 turns it off). A page is kept for one data version per URL, Accept and "
+        "Accept-Language, least recently used out first; only 200 answers to GET, none above "
+        "a quarter of this.",
+    ),
+    Setting(
         "CACHE_MAX_AGE_S", 60, _non_negative_int,
         "`Cache-Control: max-age` of query results, in seconds. Results also carry an ETag "
         "tied to the data version, so clients can revalidate cheaply (304).",
