@@ -1,18 +1,17 @@
 """`coevidence bench pages`: the explorer's pages and the pilot documents, alone and under load.
 
 For each size it synthesises pilots with the ingest's generator (the data of ``bench
-endpoint``, kept under the work folder) and writes them once into an on-disk store (what
-``coevidence build --store`` publishes), then:
+endpoint``, kept under the work folder) and serves them as ``coevidence serve --data FILE``
+does (loaded into memory, two query workers), then:
 
 1. **First view and again**, in this process through Flask's test client (the whole view:
-   queries, model, template; no network), on the embedded store with two query workers, as
-   ``coevidence serve --store`` runs it. Before each *first view* the data version changes
+   queries, model, template; no network), on the embedded store with two query workers.
+   Before each *first view* the data version changes
    (:class:`NewBuilds`: the same store under a new version name, so that every cache the
-   server keys by data version, the answers of the result cache, the network, the page
-   models, is empty, as after a build is published; the engine's own files stay in the
-   operating system's cache). Each sampled URL is asked once on its new version, then three
+   server keys by data version, the answers of the result cache, the network, the pages,
+   is empty, as after a build is published; the engine's data stays loaded). Each sampled URL is asked once on its new version, then three
    times more on the same version (*again*: the median of those).
-2. **Under load**, over HTTP on loopback: ``coevidence serve --store DIR`` started as a user
+2. **Under load**, over HTTP on loopback: ``coevidence serve --data FILE`` started as a user
    starts it (default settings: 32 waitress threads, two workers), every URL of the mix
    asked twice first (a warm cache), then, for each number of connections, a bounded
    Python client (one thread and one keep-alive ``http.client`` connection per connection)
@@ -178,12 +177,12 @@ def _get(client, path: str, failures: list[str] | None = None) -> tuple[float, f
     return elapsed, used, len(response.data)
 
 
-def measure_views(store_dir: Path, samples: int, say) -> tuple[list[Kind], dict]:
+def measure_views(data: Path, samples: int, say) -> tuple[list[Kind], dict]:
     from coevidence.server import create_app
     from coevidence.server.stores.oxigraph import OxigraphStore
 
     load_before = os.getloadavg()
-    store = NewBuilds(OxigraphStore.open(store_dir, workers=2))
+    store = NewBuilds(OxigraphStore.load([data], workers=2))
     try:
         client = create_app({"STORE": store, "TESTING": True}).test_client()
         kinds = page_kinds(client, store, samples)
@@ -364,9 +363,9 @@ def _fetch(base: str, path: str) -> tuple[int, int]:
         connection.close()
 
 
-def measure_load(store_dir: Path, paths: list[str], levels: tuple[int, ...], seconds: float, logs: Path, say) -> dict:
+def measure_load(data: Path, paths: list[str], levels: tuple[int, ...], seconds: float, logs: Path, say) -> dict:
     logs.mkdir(parents=True, exist_ok=True)
-    serve = _start([sys.executable, "-m", "coevidence", "serve", "--host", "127.0.0.1", "--port", "0", "--store", str(store_dir)],
+    serve = _start([sys.executable, "-m", "coevidence", "serve", "--host", "127.0.0.1", "--port", "0", "--data", str(data)],
                    "serving SPARQL at ", logs / "serve.log")
     ceiling = None
     try:
@@ -449,7 +448,7 @@ def write_report(results: list[dict], load: dict | None, output: Path, command: 
         lines += [
             f"## Under load, over HTTP ({load['pilots']:,} pilots)",
             "",
-            f"`coevidence serve --store DIR` (default settings) and the ceiling, a bare Flask app answering a",
+            f"`coevidence serve --data FILE` (default settings) and the ceiling, a bare Flask app answering a",
             f"page of {load['page_bytes'] / 1024:.0f} KiB (the median size of the mix; the pages range from",
             f"{load['bytes_min'] / 1024:.0f} to {load['bytes_max'] / 1024:.0f} KiB) under the same waitress options, each measured",
             f"for {seconds:g} s per level, level by level in turn. The mix: {load['urls']} URLs (the pages above, a few",
@@ -493,16 +492,6 @@ def write_report(results: list[dict], load: dict | None, output: Path, command: 
     output.write_text("\n".join(lines), encoding="utf-8")
 
 
-def _store_for(dataset, say) -> Path:
-    from coevidence.server.stores.oxigraph import is_store, write_store
-
-    store_dir = dataset.folder / "store"
-    if not is_store(store_dir):
-        say(f"writing the store {store_dir}")
-        write_store([dataset.data], store_dir)
-    return store_dir
-
-
 @click.command("pages")
 @click.option("--pilots", "sizes", type=int, multiple=True, help=f"Sizes to measure [default: {', '.join(map(str, SIZES))}]; the load runs at the largest.")
 @click.option("--seed", default=0, show_default=True)
@@ -512,7 +501,7 @@ def _store_for(dataset, say) -> Path:
 @click.option("--seconds", default=15.0, show_default=True, type=click.FloatRange(0.1, 300), help="Length of each load level.")
 @click.option("--no-load", is_flag=True, help="Measure first and later views only.")
 @click.option("--workdir", type=click.Path(path_type=Path), default=DEFAULT_WORKDIR, show_default=True,
-              help="Where the synthetic data and its store are kept between runs (shared with `bench endpoint`).")
+              help="Where the synthetic data is kept between runs (shared with `bench endpoint`).")
 @click.option("--output", type=click.Path(path_type=Path), default=Path("benchmarks/pages.md"), show_default=True)
 def command(sizes, seed, samples, levels, seconds, no_load, workdir, output):
     """The explorer's pages: first view after a build, again, and under load."""
@@ -525,12 +514,12 @@ def command(sizes, seed, samples, levels, seconds, no_load, workdir, output):
     else:
         words += [*[f"--connections {n}" for n in levels], f"--seconds {seconds:g}"]
     command_line = " ".join(words)
-    results, load, stores = [], None, {}
+    results, load, files = [], None, {}
     for pilots in sizes:
         dataset = prepare(workdir, pilots, seed, say)
-        stores[pilots] = _store_for(dataset, say)
+        files[pilots] = dataset.data
         say(f"{pilots} pilots: {dataset.triples:,} triples; first and later views")
-        kinds, load_average = measure_views(stores[pilots], samples, say)
+        kinds, load_average = measure_views(files[pilots], samples, say)
         results.append({"pilots": pilots, "triples": dataset.triples, "kinds": kinds, "load": load_average})
         write_report(results, None, output, command_line, seconds)
         for kind in kinds:
@@ -540,7 +529,7 @@ def command(sizes, seed, samples, levels, seconds, no_load, workdir, output):
         kinds = next(r["kinds"] for r in results if r["pilots"] == largest)
         mix = [url for kind in kinds for url in kind.urls[:3]]
         say(f"{largest} pilots: under load, {len(mix)} URLs")
-        load = measure_load(stores[largest], mix, tuple(levels), seconds, workdir / "pages-logs", say)
+        load = measure_load(files[largest], mix, tuple(levels), seconds, workdir / "pages-logs", say)
         load["pilots"] = largest
         write_report(results, load, output, command_line, seconds)
         for level in load["levels"]:
