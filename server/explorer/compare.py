@@ -58,24 +58,32 @@ def _dimension(name: str | None) -> Dimension:
     return BY_NAME[name]
 
 
-def known_labels() -> dict[str, str]:
-    labels: dict[str, str] = {}
-    for row in run("explorer_labels"):
-        labels.setdefault(row["thing"], row["label"])
-    return labels
+def label_of(value: str) -> str:
+    """The label of one value a compare query gave without one (asked bound to it: the few
+    values of a dimension, never every label in the dataset), else its local name."""
+    if value.startswith(("http://", "https://")):
+        for row in run("explorer_label", thing=URIRef(value)):
+            return row["label"]
+    return local_name(value).replace("-", " ")
 
 
 def read_cells(dimension: Dimension) -> tuple[dict[tuple[str, str], dict[str, set[str]]], dict[str, str]]:
     """(row, sub) -> column (pilot IRI, or ``project``) -> claims; and every value's label."""
     cells: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     labels: dict[str, str] = {NONE: "(not given)"}
-    known = known_labels()
+    unlabelled: set[str] = set()
     for row in run(dimension.query):
         key = (row["row"], row.get("sub", NONE))
         cells[key][row.get("pilot", PROJECT)].add(row["claim"])
         for name in ("row", "sub"):
             if name in row and row[name] not in labels:
-                labels[row[name]] = row.get(f"{name}Label") or known.get(row[name]) or local_name(row[name]).replace("-", " ")
+                if row.get(f"{name}Label"):
+                    labels[row[name]] = row[f"{name}Label"]
+                    unlabelled.discard(row[name])
+                else:
+                    unlabelled.add(row[name])
+    for value in unlabelled - set(labels):
+        labels[value] = label_of(value)
     return cells, labels
 
 
