@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import request, url_for
+from rdflib import URIRef
 
 from coevidence.server.errors import Problem
 from coevidence.server.explorer import bp
@@ -22,8 +23,18 @@ MAX_HITS = 200
 
 def pilot_rows() -> list[dict]:
     """Every pilot with its title, country and place, in pilot-number order."""
+    return _pilots(run("explorer_pilots"))
+
+
+def pilot_row(iri: str) -> dict | None:
+    """One pilot as :func:`pilot_rows` gives it (the same query, bound to the pilot), or None."""
+    found = _pilots(run("explorer_pilots", pilot=URIRef(iri)))
+    return found[0] if found else None
+
+
+def _pilots(rows: list[dict]) -> list[dict]:
     seen: dict[str, dict] = {}
-    for row in run("explorer_pilots"):
+    for row in rows:
         iri = row["pilot"]
         if iri in seen:
             continue

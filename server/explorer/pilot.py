@@ -17,7 +17,8 @@ from rdflib import URIRef
 
 from coevidence.server.errors import Problem
 from coevidence.server.explorer import bp
-from coevidence.server.explorer.browse import pilot_rows
+from coevidence.server import urls
+from coevidence.server.explorer.browse import pilot_row
 from coevidence.server.explorer.common import answer, local_name, resource_url, run, show_query_url
 
 #: sidebar rows: property of pilot_profile.rq -> (heading, facet it filters /pilots on, or None)
@@ -58,7 +59,7 @@ def _first_by_claim(rows: list[dict]) -> list[dict]:
 
 def pilot_view(key: str) -> dict:
     """Everything the pilot view shows, as plain data (the JSON twin is this)."""
-    pilot = next((p for p in pilot_rows() if p["key"] == key), None)
+    pilot = pilot_row(urls.iri_for_doc(f"pilot/{key}")) if "/" not in key else None
     if pilot is None:
         raise Problem(404, "Not found", f"there is no pilot {key!r}; /pilots lists every pilot.")
     iri = URIRef(pilot["iri"])
