@@ -118,6 +118,9 @@ def serve(host, port, data_paths, store_dir, endpoint, endpoint_user, endpoint_p
     except StoreError as error:
         _fail(str(error))
 
+    from coevidence.server.linkeddata import warm
+
+    warm.start(app)  # the whole-dataset figures, before a visitor asks (WARM_AT_START)
     shown_host = f"[{host}]" if ":" in host else host
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:

@@ -73,6 +73,15 @@ def _optional_path(text: str) -> Path | None:
     return Path(text) if text else None
 
 
+def _switch(text: str) -> bool:
+    value = text.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("must be true or false (1/0, yes/no, on/off)")
+
+
 def _base(text: str) -> str:
     if not re.match(r"^https?://[^/]+/", text):
         raise ValueError("must be an absolute http(s) URL ending in a path, such as https://w3id.org/coevidence/")
@@ -212,6 +221,13 @@ SETTINGS: tuple[Setting, ...] = (
         "The base the dataset's IRIs start with: `<base>id/...` (data), `<base>vocab/...` (SKOS), "
         "`<base>ontology#...`. The server maps its own `/id/`, `/doc/`, `/vocab/` and `/ontology` "
         "URLs onto IRIs under it, whatever host it answers at.",
+    ),
+    Setting(
+        "WARM_AT_START", True, _switch,
+        "Whether `coevidence serve` computes the whole-dataset figures (the named graphs and "
+        "their sizes, the labels of terms, the ontology's counts of use and its page, the VoID "
+        "partitions) in a background thread at start and after each change of data version, "
+        "so that no visitor waits for them (2-4 s at 1.8 million triples).",
     ),
     Setting(
         "REPORT_PATH", None, _optional_path,

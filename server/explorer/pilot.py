@@ -72,7 +72,10 @@ def pilot_view(key: str) -> dict:
         {"iri": r["claim"], "url": resource_url(r["claim"]), "description": r.get("description", ""),
          "type": r.get("typeLabel"), "direction": r.get("directionLabel"),
          "direction_key": local_name(r["direction"]) if "direction" in r else None,
-         "evidence": r.get("evidenceTypeLabel"), "confidence": r.get("confidenceLabel")}
+         "evidence": r.get("evidenceTypeLabel"),
+         "evaluator": r.get("evaluatorLabel") or (local_name(r["evaluator"]) if "evaluator" in r else None),
+         "evaluator_url": resource_url(r["evaluator"]) if "evaluator" in r else None,
+         "confidence": r.get("confidenceLabel")}
         for r in _first_by_claim(run("pilot_outcomes", pilot=iri))
     ]
     factors = [

@@ -20,7 +20,7 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, VOID, XSD
 from coevidence.data import catalog
 from coevidence.ontology import bind_prefixes
 from coevidence.server import urls
-from coevidence.server.backend import dataset_info
+from coevidence.server.backend import current_store, dataset_info
 from coevidence.server.errors import Problem
 from coevidence.server.home import DOWNLOADS, serves_bundled_data
 from coevidence.server.linkeddata import bp
@@ -94,11 +94,25 @@ def description() -> Graph:
     return out
 
 
+_VOID = "coevidence.linkeddata.void"
+
+
 def void_response() -> Response:
     fmt, _ = negotiate(None) if request.args.get("format") else (BY_NAME["ttl"], False)
     if not fmt.rdflib:
         fmt = BY_NAME["ttl"]
-    response = Response(serialize(description(), fmt), mimetype=fmt.media_type)
+    # written once per data version, host and format (building and serialising it took 40-60 ms)
+    key = (current_store().data_version(), request.host_url, fmt.name)
+    kept = current_app.extensions.get(_VOID)
+    if kept is None or kept[0] != key[0]:
+        kept = current_app.extensions[_VOID] = (key[0], {})
+    bodies = kept[1]
+    body = bodies.get(key)
+    if body is None:
+        body = serialize(description(), fmt)
+        if len(bodies) < 50:  # hosts a request may name: a few are real
+            bodies[key] = body
+    response = Response(body, mimetype=fmt.media_type)
     response.headers["Cache-Control"] = f"max-age={current_app.config['CACHE_MAX_AGE_S']}"
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response

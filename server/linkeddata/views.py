@@ -16,7 +16,7 @@ from flask import Response, current_app, redirect, render_template, request, url
 from coevidence.server import urls
 from coevidence.server.backend import current_store
 from coevidence.server.errors import Problem
-from coevidence.server.linkeddata import bp, report
+from coevidence.server.linkeddata import bp, model, report
 from coevidence.server.linkeddata.footer import footer
 from coevidence.server.linkeddata.formats import FORMATS, Format, negotiate, not_found_body, serialize, split_suffix
 from coevidence.server.linkeddata.model import Problem as PageProblem
@@ -133,6 +133,8 @@ def render_document(document, fmt: Format) -> Response:
             thing=urls.thing_path(document.iri),
             footer=footer(),
             explore=_explore(document.iri),
+            sample=model.INCOMING_SAMPLE,
+            cap=model.COUNT_CAP,
         )
         return Response(body, mimetype="text/html")
     return Response(serialize(document.graph, fmt), mimetype=fmt.media_type)

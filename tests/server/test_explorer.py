@@ -231,6 +231,11 @@ def test_pilot_view_sidebar_links_filter_the_browse_page(visitor):
     html = BeautifulSoup(visitor.get("/pilots/ee-voru-disability").text, "html.parser")
     assert html.select_one("#pilot-graph")["data-network"] == "/network/pilot/ee-voru-disability.json"
     assert len(html.select("table.ties tbody tr")) == len(view["network"]["ties"])
+    drawn = visitor.get("/network/pilot/ee-voru-disability.json").get_json()["graph"]
+    assert view["network"]["counts"] == drawn["counts"], "the table holds the ties the graph draws"
+    labels = {node["id"]: node["label"] for node in drawn["nodes"]}
+    assert sorted((t["source"], t["target"], t["kind"]) for t in view["network"]["ties"]) == sorted(
+        (labels[e["source"]], labels[e["target"]], e["kind"]) for e in drawn["edges"])
     assert visitor.get("/pilots/nope").status_code == 404
 
 

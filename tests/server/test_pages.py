@@ -476,3 +476,133 @@ def test_the_embedded_view_does_not_repeat_the_description(web):
     assert description not in soup.select_one("#explore").get_text()
     explorer = soup_of(web.get("/pilots/ee-voru-disability", headers={"Accept": "text/html"}))
     assert description in explorer.select_one("p.lead").get_text()
+
+
+def test_a_pilots_outcomes_show_who_evaluated_them_beside_direction_and_evidence(web, real_store):
+    rows = select(real_store, """
+        PREFIX coe: <https://w3id.org/coevidence/ontology#>
+        PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+        SELECT ?pilot ?outcome ?label WHERE {
+          ?outcome a coe:Outcome ; coe:pilot ?pilot ; coe:evaluatorRelation ?evaluator .
+          ?evaluator skos:prefLabel ?label }""")
+    assert {str(row["label"]) for row in rows} >= {"internal", "consortium partner", "external"}, \
+        "the data no longer has every kind of evaluator: the test would prove less"
+    by_pilot: dict[str, dict[str, str]] = {}
+    for row in rows:
+        by_pilot.setdefault(str(row["pilot"]), {})[str(row["outcome"])] = str(row["label"])
+    for pilot, outcomes in by_pilot.items():
+        soup = soup_of(web.get(doc_path(pilot)))
+        section = soup.select_one("#explore #outcomes-heading").parent
+        for outcome, label in outcomes.items():
+            (item,) = [li for li in section.select("li") if li.a["href"] == doc_path(outcome)]
+            details = item.select_one(".small").get_text(" ", strip=True)
+            assert f"evaluated by: {label}" in details, (outcome, details)
+            assert item.select_one(".evaluator a")["href"].startswith("/doc/vocab/evaluator-relation/")
+        others = [li for li in section.select("li") if li.a["href"] not in {doc_path(o) for o in outcomes}]
+        assert not any(li.select(".evaluator") for li in others), "an evaluator shown where the data has none"
+
+
+def test_every_claim_class_is_a_direct_subclass_of_claim(real_store):
+    """claims_linking.rq finds claims by a direct rdfs:subClassOf coe:Claim (a path per
+    candidate costs 4x): a claim class deeper in the hierarchy would go missing from pages."""
+    prefixes = "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> PREFIX coe: <https://w3id.org/coevidence/ontology#> "
+    deep = {str(r["c"]) for r in select(real_store, prefixes + "SELECT ?c WHERE { ?c rdfs:subClassOf+ coe:Claim }")}
+    direct = {str(r["c"]) for r in select(real_store, prefixes + "SELECT ?c WHERE { ?c rdfs:subClassOf coe:Claim }")}
+    assert deep and deep == direct
+
+
+@pytest.fixture(scope="module")
+def crowded_store(tmp_path_factory):
+    """A concept that 10,050 claims point at with one property and 20 with another, and a
+    build that 2,100 records point at: more than the pages count in full."""
+    lines = ["@prefix coe: <https://w3id.org/coevidence/ontology#> .",
+             "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .",
+             "@prefix prov: <http://www.w3.org/ns/prov#> .",
+             f"<{BASE}vocab/stage/crowded> rdfs:label \"crowded\"@en .",
+             f"<{ID}build/b> a coe:Build ."]
+    for number in range(10_050):
+        lines.append(f"<{ID}participation/c{number}> a coe:Participation ; coe:stage <{BASE}vocab/stage/crowded>"
+                     + (f" ; coe:illustrates <{BASE}vocab/stage/crowded>" if number < 20 else "")
+                     + (f" ; prov:wasGeneratedBy <{ID}build/b>" if number < 2_100 else "") + " .")
+    lines.append("coe:Participation rdfs:subClassOf coe:Claim .")
+    path = tmp_path_factory.mktemp("crowded") / "crowded.ttl"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    with OxigraphStore.load([path], workers=1) as shared:
+        yield shared
+
+
+def test_incoming_counts_past_the_sample_are_capped_and_say_so(crowded_store):
+    web = create_app({"STORE": crowded_store, "TESTING": True}).test_client()
+    soup = soup_of(web.get("/doc/vocab/stage/crowded"))
+    assert "More than 2,000 statements point here" in soup.select_one("#incoming-sampled").get_text()
+    stage = soup.select_one(f'#incoming tr[data-property="{COE.stage}"] .count').get_text()
+    assert stage == "(more than 10,000)" and incoming_count(crowded_store, COE.stage, BASE + "vocab/stage/crowded") == 10_050
+    body = web.get("/doc/vocab/stage/crowded.json").get_json()
+    counted = {r["property"]: (r["count"], r["more"]) for r in body["incoming"]}
+    assert counted[str(COE.stage)] == (10_000, True)
+    if str(COE.illustrates) in counted:  # found in the first 2,000 statements: counted exactly
+        assert counted[str(COE.illustrates)] == (20, False)
+    # under the cap, the count is exact (against SPARQL), and no longer "more than"
+    build = soup_of(web.get("/doc/build/b"))
+    assert build.select_one("#incoming-sampled") is not None
+    assert build.select_one(f'#incoming tr[data-property="{PROV_GENERATED}"] .count').get_text() == "(2,100)"
+    assert incoming_count(crowded_store, URIRef(PROV_GENERATED), ID + "build/b") == 2_100
+    # a resource under the sample is counted in full, without the note
+    assert soup_of(web.get("/doc/participation/c1")).select_one("#incoming-sampled") is None
+
+
+PROV_GENERATED = "http://www.w3.org/ns/prov#wasGeneratedBy"
+
+
+class RecordingStore:
+    """The app's store, noting the text of every query asked of it."""
+
+    def __init__(self, inner):
+        self.inner, self.asked = inner, []
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def query(self, sparql, **options):
+        self.asked.append(sparql)
+        return self.inner.query(sparql, **options)
+
+
+WHOLE_DATASET = ("class_counts", "property_counts", "dataset_graphs", "ontology_terms", "term_labels")
+
+
+def whole_dataset_queries_asked(app, paths) -> set[str]:
+    from coevidence.server.backend import STORE
+    from coevidence.server.queries import load_query
+
+    recording = app.extensions[STORE] = RecordingStore(app.extensions[STORE])
+    client = app.test_client()
+    for path in paths:
+        assert client.get(path, headers={"Accept": "text/html"}).status_code == 200, path
+    return {name for name in WHOLE_DATASET if load_query(name) in recording.asked}
+
+
+def test_whole_dataset_figures_warmed_at_start_are_not_computed_for_a_visitor(real_store):
+    import threading
+    from coevidence.server.linkeddata import counts, warm
+
+    paths = ["/ontology", "/.well-known/void", "/sitemap.xml"]
+    cold = create_app({"STORE": real_store, "TESTING": True, "RESULT_CACHE_BYTES": 0})
+    assert whole_dataset_queries_asked(cold, paths) >= {"class_counts", "property_counts", "dataset_graphs"}
+    assert warm.start(create_app({"STORE": real_store, "TESTING": True, "WARM_AT_START": False})) is None
+
+    app = create_app({"STORE": real_store, "TESTING": True, "RESULT_CACHE_BYTES": 0})
+    thread = warm.start(app)
+    try:
+        done = threading.Event()
+        for _ in range(600):  # until the thread has computed the counts (it logs how long it took)
+            if app.extensions.get(counts._CACHE) is not None and app.extensions.get("coevidence.linkeddata.ontology.models"):
+                done.set()
+                break
+            done.wait(0.1)
+        assert done.is_set(), "the background thread computed nothing"
+        assert whole_dataset_queries_asked(app, paths) == set()
+    finally:
+        app.extensions[warm.STOP].set()
+        thread.join(30)
+    assert not thread.is_alive()

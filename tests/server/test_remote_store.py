@@ -532,3 +532,94 @@ def test_server_in_front_of_virtuoso_refuses_vendor_functions(remote_client, lis
         response = remote_client.get("/sparql", query_string={"query": query})
         assert response.status_code == 403, (query, response.get_data(as_text=True))
     assert listener.settled_connections() == 0
+
+
+# ---------------------------------------------------------------------------------------
+# The linked-data pages on RemoteStore (Virtuoso) read like those on the embedded store
+# ---------------------------------------------------------------------------------------
+
+LD_PILOT = "/doc/pilot/ee-voru-disability"
+LD_CONCEPT = "/doc/vocab/stage/co-design"
+
+
+def page_of(client, path: str, **headers):
+    from bs4 import BeautifulSoup
+
+    response = client.get(path, headers={"Accept": "text/html", **headers})
+    assert response.status_code == 200, (path, response.get_data(as_text=True)[:800])
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+def incoming_counts_shown(soup) -> dict[str, str]:
+    return {row["data-property"]: row.select_one(".count").get_text() for row in soup.select("#incoming tr.incoming")}
+
+
+def claim_sentences(soup) -> Counter:
+    return Counter(li.select_one(".sentence").get_text(" ", strip=True) for li in soup.select("#claims li.claim"))
+
+
+@pytest.mark.parametrize("path", [LD_PILOT, LD_CONCEPT, "/doc/organisation/helpific", "/doc/source/VUNKI"])
+def test_resource_pages_on_virtuoso_read_like_the_embedded_stores(remote_client, embedded_client, path):
+    assert remote_client.application.extensions["coevidence.store"].description.startswith("remote: http://127.0.0.1:")
+    remote, embedded = page_of(remote_client, path), page_of(embedded_client, path)
+    assert remote.select_one("h1").get_text() == embedded.select_one("h1").get_text()
+    assert remote.select_one("#description").get_text() == embedded.select_one("#description").get_text()
+    assert incoming_counts_shown(remote) == incoming_counts_shown(embedded)
+    assert claim_sentences(remote) == claim_sentences(embedded)
+    assert claim_sentences(remote), f"{path}: no claim listed, the test would prove little"
+    outgoing = lambda soup: sorted(row.get_text(" ", strip=True) for row in soup.select("#outgoing tr"))  # noqa: E731
+    assert outgoing(remote) == outgoing(embedded)
+
+
+@pytest.mark.parametrize("suffix,rdf_format", [(".ttl", "turtle"), (".jsonld", "json-ld"), (".nt", "nt")])
+def test_a_pilots_rdf_forms_on_virtuoso_hold_the_same_graph(remote_client, embedded_client, suffix, rdf_format):
+    graphs = []
+    for client in (remote_client, embedded_client):
+        response = client.get(LD_PILOT + suffix)
+        assert response.status_code == 200, response.get_data(as_text=True)[:500]
+        graphs.append(Graph().parse(data=response.get_data(as_text=True), format=rdf_format))
+    remote, embedded = graphs
+    assert (ID["pilot/ee-voru-disability"], RDF.type, COE.Pilot) in remote
+    assert_same_graph(embedded, remote)
+
+
+def test_a_pilots_document_on_virtuoso_embeds_the_same_explorer_view(remote_client, embedded_client):
+    views = [page_of(client, LD_PILOT).select_one("#explore") for client in (remote_client, embedded_client)]
+    remote, embedded = views
+    assert remote is not None
+    text = lambda view: view.get_text(" ", strip=True)  # noqa: E731
+    assert text(remote) == text(embedded)
+
+
+def test_ontology_page_on_virtuoso_documents_the_terms_with_the_same_counts(remote_client, embedded_client):
+    remote, embedded = (page_of(client, "/ontology") for client in (remote_client, embedded_client))
+    for term in ("Pilot", "Organisation", "participant", "confidence"):
+        assert remote.select_one(f"section#{term}") is not None, term
+        assert remote.select_one(f"section#{term}").get_text(" ", strip=True) == embedded.select_one(f"section#{term}").get_text(" ", strip=True)
+    turtle = remote_client.get("/ontology", headers={"Accept": "text/turtle"})
+    assert (COE.Pilot, RDF.type, URIRef("http://www.w3.org/2002/07/owl#Class")) in Graph().parse(data=turtle.data, format="turtle")
+
+
+def test_void_on_virtuoso_counts_the_same_partitions(remote_client, embedded_client):
+    from rdflib.namespace import VOID
+
+    def partitions(client) -> dict:
+        response = client.get("/.well-known/void")
+        assert response.status_code == 200, response.get_data(as_text=True)[:500]
+        graph = Graph().parse(data=response.data, format="turtle")
+        found = {}
+        for partition, cls in graph.subject_objects(VOID["class"]):
+            found[str(cls)] = int(graph.value(partition, VOID.entities))
+        return found
+
+    remote, embedded = partitions(remote_client), partitions(embedded_client)
+    assert remote[str(COE.Pilot)] == embedded[str(COE.Pilot)] == 10
+    assert remote == embedded
+
+
+def test_describe_of_an_external_iri_on_virtuoso(remote_client, embedded_client):
+    path = "/describe?iri=" + urllib.parse.quote(str(COUNTRY.EST), safe="")
+    remote, embedded = page_of(remote_client, path), page_of(embedded_client, path)
+    assert remote.select_one("h1").get_text() == embedded.select_one("h1").get_text()
+    assert incoming_counts_shown(remote) == incoming_counts_shown(embedded)
+    assert incoming_counts_shown(remote), "nothing points at the country: the test would prove little"

@@ -60,6 +60,34 @@ def test_bindings_are_substituted_not_formatted(store):
     assert result.rows == []
 
 
+def test_bound_values_keep_their_meaning_in_subqueries_groups_and_expressions(store):
+    """Bound IRIs and literals are written into the query as constants (so that the engine
+    plans with them): every place a variable can stand keeps the meaning it had."""
+    pilot = URIRef(ID["pilot/fi"])
+    grouped = store.query(
+        f"SELECT ?thing (COUNT(?label) AS ?n) WHERE {{ ?thing <{RDFS.label}> ?label }} GROUP BY ?thing",
+        bindings={"thing": pilot}, timeout=5, max_rows=10)
+    assert [(row[Variable("thing")], int(row[Variable("n")])) for row in grouped.rows] == [(pilot, 2)]
+    nested = store.query(
+        f"SELECT ?thing ?label WHERE {{ {{ SELECT ?thing ?label WHERE {{ ?thing <{RDFS.label}> ?label }} LIMIT 5 }} "
+        "FILTER(LANG(?label) = ?lang) }", bindings={"thing": pilot, "lang": Literal("fi")}, timeout=5, max_rows=10)
+    assert [(row[Variable("thing")], row[Variable("label")]) for row in nested.rows] == [(pilot, Literal("Nuorisotakuu", lang="fi"))]
+    text = store.query("SELECT ?s WHERE { ?s ?p ?o FILTER(STR(?o) = '?thing') }", bindings={"thing": pilot},
+                       timeout=5, max_rows=10)
+    assert text.rows == [], "a variable's name inside a string is not a variable"
+
+
+def test_bound_iris_and_literals_are_planned_as_constants_blank_nodes_substituted():
+    from rdflib import BNode
+
+    from coevidence.server.stores.oxigraph import _with_constants
+
+    text, rest = _with_constants("SELECT ?pilot ?c WHERE { ?c a ?cls ; ?p ?pilot }",
+                                 {"pilot": URIRef(ID["pilot/fi"]), "node": BNode("b1")})
+    assert f"?p <{ID['pilot/fi']}>" in text and "?cls" in text
+    assert set(rest) == {"node"}
+
+
 def test_query_the_engine_cannot_evaluate_is_query_failed(store):
     with pytest.raises(QueryFailed, match="triple term"):  # no SPARQL 1.1 result can hold one
         store.query("SELECT ?t WHERE { BIND(<<( <http://a> <http://b> <http://c> )>> AS ?t) }", timeout=5, max_rows=1)

@@ -1,0 +1,74 @@
+"""The whole-dataset figures, computed before a visitor asks for them.
+
+The ontology's counts of use and the VoID partitions (:mod:`.counts`: two aggregates over
+every triple), the named graphs and their sizes (:func:`~..backend.dataset_info`), the labels
+of terms and the ontology's page model are each computed once per data version, on their
+first use: 2-4 s at 1.8 million triples, which the first visitor of ``/ontology`` or
+``/.well-known/void`` would wait for. :func:`start` (called by ``coevidence serve`` when
+``WARM_AT_START`` is on) computes them in a background thread at start and again whenever the
+data version changes; :func:`warm` does it once, in the calling thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from flask import Flask
+
+from coevidence.server.stores import StoreError
+
+log = logging.getLogger(__name__)
+
+#: how often, in seconds, the thread looks for a new data version (at least)
+MIN_POLL_S = 5.0
+#: app.extensions key of the threading.Event that ends the thread
+STOP = "coevidence.linkeddata.warm.stop"
+
+
+def warm(app: Flask) -> str:
+    """Compute every whole-dataset figure of the current data version; the version."""
+    from coevidence.server.backend import current_store, dataset_info
+    from coevidence.server.linkeddata import ontology
+    from coevidence.server.linkeddata.counts import counts
+    from coevidence.server.linkeddata.model import run, terms
+
+    with app.test_request_context("/"):  # the page model builds links: it needs a request
+        version = current_store().data_version()
+        dataset_info()
+        terms()
+        counts()
+        graph = ontology.ontology_graph()
+        if len(graph):
+            ontology.page_model(graph, "en")
+        run("example_resources", max_rows=10)  # kept by the result cache, for the VoID
+    return version
+
+
+def start(app: Flask) -> threading.Thread | None:
+    """Warm in a daemon thread now and after each change of data version (WARM_AT_START);
+    setting ``app.extensions[STOP]`` ends it."""
+    if not app.config["WARM_AT_START"]:
+        return None
+    stop = app.extensions[STOP] = threading.Event()
+    thread = threading.Thread(target=_keep_warm, args=(app, stop), name="coevidence-warm", daemon=True)
+    thread.start()
+    return thread
+
+
+def _keep_warm(app: Flask, stop: threading.Event) -> None:
+    from coevidence.server.backend import STORE
+
+    poll = max(MIN_POLL_S, app.config["RELOAD_POLL_S"])
+    warmed = None
+    while not stop.is_set():
+        try:
+            version = app.extensions[STORE].data_version()
+            if version != warmed:
+                started = time.perf_counter()
+                warmed = warm(app)
+                log.info("whole-dataset figures of data version %s ready in %.1f s", warmed, time.perf_counter() - started)
+        except StoreError as error:  # the store is down or slow: try again later
+            log.warning("could not compute the whole-dataset figures yet: %s", error)
+        stop.wait(poll)
