@@ -12,12 +12,16 @@ CORS, the request log, are added again on every answer), least recently used out
 within ``PAGE_CACHE_BYTES`` (0 turns it off). What is never kept: anything but a 200 to a GET,
 a streamed answer, one that sets a cookie, a page larger than a quarter of the budget, and a
 page built while the data version changed under it. A request with ``If-None-Match`` goes to
-the view, which answers 304 itself. A page sent from memory says so in ``Server-Timing``
+the view, which answers 304 itself. A kept page of at least :data:`GZIP_MIN_BYTES` is also
+kept gzipped (compressed once, when it is kept): a request that accepts gzip gets that body
+with ``Content-Encoding: gzip``, the others the plain one, both with ``Vary: Accept-Encoding``
+(a compare matrix of 1,000 pilots, 15 MiB of HTML, is 20 to 40 times smaller gzipped). A page sent from memory says so in ``Server-Timing``
 (``page;desc="hit"``); ``/health`` counts hits and misses under ``page_cache``.
 """
 
 from __future__ import annotations
 
+import gzip
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -36,6 +40,8 @@ PAGES = frozenset({
 })
 #: a rough cost of one kept page besides its body and headers, in bytes
 _PER_PAGE = 512
+#: a kept page at least this large is also kept gzipped, compressed once
+GZIP_MIN_BYTES = 1024
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,29 @@ class Page:
     body: bytes
     headers: tuple[tuple[str, str], ...]
     size: int
+    gzipped: bytes | None = None
+
+
+def _accepts_gzip() -> bool:
+    return request.accept_encodings.quality("gzip") > 0
+
+
+def _gzipped(response: Response, body: bytes) -> bytes | None:
+    """*body* compressed, when it is large enough, not compressed already and gains by it."""
+    if len(body) < GZIP_MIN_BYTES or "Content-Encoding" in response.headers:
+        return None
+    packed = gzip.compress(body, compresslevel=6, mtime=0)
+    return packed if len(packed) < len(body) else None
+
+
+def _encoded(response: Response, packed: bytes | None) -> None:
+    """Send *packed* instead of the body when the request takes gzip; say it varies by it."""
+    if packed is None:
+        return
+    response.vary.add("Accept-Encoding")
+    if _accepts_gzip():
+        response.set_data(packed)
+        response.headers["Content-Encoding"] = "gzip"
 
 
 class PageCache:
@@ -104,6 +133,7 @@ def _send_kept() -> Response | None:
         g.page_cache_key = (version, key)
         return None
     response = Response(page.body, status=200, headers=list(page.headers))
+    _encoded(response, page.gzipped)
     response.headers["Server-Timing"] = 'page;desc="hit"'
     return response
 
@@ -116,9 +146,12 @@ def _keep(response: Response) -> Response:
     if current_store().data_version() != version:  # built while the data changed: not kept
         return response
     body = response.get_data()
+    cache: PageCache = current_app.extensions[EXTENSION]
+    packed = _gzipped(response, body) if len(body) <= cache.max_bytes // 4 else None  # not kept: not packed
     headers = tuple((name, value) for name, value in response.headers.items() if name.lower() != "content-length")
-    size = _PER_PAGE + len(body) + sum(len(name) + len(value) for name, value in headers)
-    current_app.extensions[EXTENSION].keep(version, key, Page(body, headers, size))
+    size = _PER_PAGE + len(body) + len(packed or b"") + sum(len(name) + len(value) for name, value in headers)
+    cache.keep(version, key, Page(body, headers, size, packed))
+    _encoded(response, packed)
     return response
 
 

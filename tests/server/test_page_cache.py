@@ -94,3 +94,43 @@ def test_a_page_larger_than_a_quarter_of_the_budget_is_not_kept(builds):
     client = create_app({"STORE": builds, "TESTING": True, "PAGE_CACHE_BYTES": 4096}).test_client()
     assert len(client.get("/pilots").data) > 1024
     assert HIT not in client.get("/pilots").headers.get("Server-Timing", "")
+
+
+def test_a_large_kept_page_is_sent_gzipped_to_who_accepts_it(client):
+    import gzip
+
+    plain = client.get("/pilots")  # built: the plain body to this request, without Accept-Encoding
+    assert len(plain.data) > 1024 and "Content-Encoding" not in plain.headers
+    assert "Accept-Encoding" in plain.headers["Vary"] and "Accept" in plain.headers["Vary"]
+    packed = client.get("/pilots", headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert packed.headers["Server-Timing"] == HIT
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in packed.headers["Vary"]
+    assert int(packed.headers["Content-Length"]) == len(packed.data) < len(plain.data)
+    assert gzip.decompress(packed.data) == plain.data
+    again = client.get("/pilots")
+    assert again.headers["Server-Timing"] == HIT and "Content-Encoding" not in again.headers
+    assert again.data == plain.data
+    refused = client.get("/pilots", headers={"Accept-Encoding": "gzip;q=0, identity"})
+    assert "Content-Encoding" not in refused.headers and refused.data == plain.data
+
+
+def test_the_first_answer_is_gzipped_too_when_asked(client):
+    import gzip
+
+    first = client.get("/questions", headers={"Accept-Encoding": "gzip"})
+    assert HIT not in first.headers.get("Server-Timing", "")
+    assert first.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(first.data) == client.get("/questions").data
+
+
+def test_a_page_under_the_gzip_size_is_sent_as_it_is(client, monkeypatch):
+    from coevidence.server import pagecache
+
+    monkeypatch.setattr(pagecache, "GZIP_MIN_BYTES", 10_000_000)
+    first = client.get("/questions", headers={"Accept-Encoding": "gzip"})
+    again = client.get("/questions", headers={"Accept-Encoding": "gzip"})
+    assert again.headers["Server-Timing"] == HIT
+    for response in (first, again):
+        assert "Content-Encoding" not in response.headers and "Accept-Encoding" not in response.headers["Vary"]
+    assert again.data == first.data and first.data.lstrip().startswith(b"<!doctype html>")
