@@ -9,15 +9,20 @@ does (loaded into memory, two query workers), then:
    Before each *first view* the data version changes
    (:class:`NewBuilds`: the same store under a new version name, so that every cache the
    server keys by data version, the answers of the result cache, the network, the pages,
-   is empty, as after a build is published; the engine's data stays loaded). Each sampled URL is asked once on its new version, then three
-   times more on the same version (*again*: the median of those).
+   is empty, as after a build is published; the engine's data stays loaded) and the
+   warm-up ``coevidence serve`` runs in the background after a build
+   (:func:`coevidence.server.linkeddata.warm.warm`) is run to its end, timed. Each sampled
+   URL is asked once on its new version, then three times more on the same version (*again*:
+   the median of those). The first URL of each kind is also asked once on a new version with
+   no warm-up run (*before the warm-up*).
 2. **Under load**, over HTTP on loopback: ``coevidence serve --data FILE`` started as a user
    starts it (default settings: 32 waitress threads, two workers), every URL of the mix
    asked twice first (a warm cache), then, for each number of connections, a bounded
    Python client (one thread and one keep-alive ``http.client`` connection per connection)
-   asking the mix round-robin for ``--seconds``; and the same against the ceiling, a bare
-   Flask app answering a page of the mix's median size under the same waitress options
-   (:mod:`.ceiling`), level by level, side by side.
+   asking the mix round-robin for ``--seconds`` with ``Accept-Encoding: gzip`` as browsers do;
+   and the same against the ceiling, a bare Flask app answering each URL with a page of the
+   same size on the wire (gzip when the server's page came gzipped) under the same waitress
+   options (:mod:`.ceiling`), level by level, side by side.
 
 Targets (issues 13 and 15): at 1,000 pilots each page under 200 ms median on first view
 after a build and under 20 ms again; at 50 connections no errors, p95 under 100 ms and at
@@ -54,6 +59,8 @@ TARGET_P95_MS = 100
 TARGET_CEILING_SHARE = 0.5
 #: a request that takes longer than this has failed (a hang guard, not a target)
 REQUEST_TIMEOUT_S = 60.0
+#: the headers of the load client's requests, as a browser sends them (gzip accepted)
+BROWSER = {"Accept": "text/html", "Accept-Encoding": "gzip, deflate"}
 #: the kinds of resource whose documents are sampled as "resource pages"
 RESOURCE_CLASSES = ("Organisation", "CitizenGroup", "ResourceExchange", "Outcome", "Factor")
 COE = "https://w3id.org/coevidence/ontology#"
@@ -118,6 +125,7 @@ class Kind:
     urls: list[str]
     first: list[float] = field(default_factory=list)
     again: list[float] = field(default_factory=list)
+    cold: list[float] = field(default_factory=list)  # the first URL's first view with no warm-up run
     cpu: list[float] = field(default_factory=list)  # this process's CPU of each first view
     sizes: list[int] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)  # "URL: status title" of answers other than 200
@@ -180,25 +188,34 @@ def _get(client, path: str, failures: list[str] | None = None) -> tuple[float, f
 
 def measure_views(data: Path, samples: int, say) -> tuple[list[Kind], dict]:
     from coevidence.server import create_app
+    from coevidence.server.linkeddata.warm import warm
     from coevidence.server.stores.oxigraph import OxigraphStore
 
     load_before = os.getloadavg()
     store = NewBuilds(OxigraphStore.load([data], workers=2))
+    warmups: list[float] = []
     try:
-        client = create_app({"STORE": store, "TESTING": True}).test_client()
+        app = create_app({"STORE": store, "TESTING": True})
+        client = app.test_client()
         kinds = page_kinds(client, store, samples)
         for kind in kinds:  # templates compiled, app-wide set-up done: the server was running before the build
             _get(client, kind.urls[0], [])
         for kind in kinds:
             say(f"  {kind.name}: {len(kind.urls)} URLs")
+            store.publish()  # the first URL once before the warm-up has run (as a request while it runs)
+            seconds, _, _ = _get(client, kind.urls[0], kind.failures)
+            kind.cold.append(seconds)
             for url in kind.urls:
                 store.publish()
+                started = time.perf_counter()
+                warm(app)  # what coevidence serve does in the background after a build (WARM_AT_START)
+                warmups.append(time.perf_counter() - started)
                 seconds, cpu, size = _get(client, url, kind.failures)
                 kind.first.append(seconds)
                 kind.cpu.append(cpu)
                 kind.sizes.append(size)
                 kind.again.append(statistics.median(_get(client, url, kind.failures)[0] for _ in range(3)))
-        return kinds, {"before": load_before, "after": os.getloadavg()}
+        return kinds, {"before": load_before, "after": os.getloadavg(), "warmups": warmups}
     finally:
         store.close()
 
@@ -284,7 +301,7 @@ def run_level(system: str, base: str, paths: list[str], connections: int, second
             turn += 1
             began = time.perf_counter()
             try:
-                connection.request("GET", path, headers={"Accept": "text/html"})
+                connection.request("GET", path, headers=BROWSER)
                 response = connection.getresponse()
                 response.read()
             except (OSError, http.client.HTTPException) as error:
@@ -353,13 +370,14 @@ def _start(command: list[str], marker: str, log: Path) -> Server:
     return Server(popen, f"http://{parts.hostname}:{parts.port}")
 
 
-def _fetch(base: str, path: str) -> tuple[int, int]:
+def _fetch(base: str, path: str) -> tuple[int, int, str]:
+    """(status, bytes on the wire, Content-Encoding) of one GET as the load client asks it."""
     address = urllib.parse.urlsplit(base)
     connection = http.client.HTTPConnection(address.hostname, address.port, timeout=REQUEST_TIMEOUT_S)
     try:
-        connection.request("GET", path, headers={"Accept": "text/html"})
+        connection.request("GET", path, headers=BROWSER)
         response = connection.getresponse()
-        return response.status, len(response.read())
+        return response.status, len(response.read()), response.getheader("Content-Encoding", "")
     finally:
         connection.close()
 
@@ -370,16 +388,17 @@ def measure_load(data: Path, paths: list[str], levels: tuple[int, ...], seconds:
                    "serving SPARQL at ", logs / "serve.log")
     ceiling = None
     try:
-        by_path: dict[str, int] = {}
+        by_path: dict[str, tuple[int, str]] = {}
         refused: list[str] = []
         for _ in range(2):  # the cache warmed: every URL of the mix asked twice
             by_path, refused = {}, []
             for path in paths:
-                status, size = _fetch(serve.base, path)
-                by_path[path] = size
+                status, size, encoding = _fetch(serve.base, path)
+                by_path[path] = (size, encoding)
                 if status != 200:
                     refused.append(f"{path}: {status}")
-        sizes = list(by_path.values())
+        sizes = [size for size, _ in by_path.values()]
+        gzipped = sum(1 for _, encoding in by_path.values() if encoding == "gzip")
         size = int(statistics.median(sizes))
         (logs / "sizes.json").write_text(json.dumps(by_path), encoding="utf-8")
         ceiling = _start([sys.executable, "-m", "coevidence.bench.ceiling", str(logs / "sizes.json")],
@@ -390,7 +409,7 @@ def measure_load(data: Path, paths: list[str], levels: tuple[int, ...], seconds:
                 say(f"  {system}: {connections} connections for {seconds:g} s")
                 results.append(run_level(system, server.base, paths, connections, seconds, server.popen.pid))
         return {"levels": results, "page_bytes": size, "bytes_min": min(sizes), "bytes_max": max(sizes), "urls": len(paths),
-                "refused": refused, "bytes_mean": statistics.mean(sizes)}
+                "refused": refused, "bytes_mean": statistics.mean(sizes), "gzipped": gzipped}
     finally:
         serve.stop()
         if ceiling is not None:
@@ -423,10 +442,15 @@ def write_report(results: list[dict], load: dict | None, output: Path, command: 
         "",
         "## First view after a build, and again",
         "",
-        "Flask's test client (no network), store with two query workers. *First*: the first request",
-        "for the URL on a new data version (every cache empty); *again*: the median of three more on",
-        "the same version. *CPU*: this process's CPU of a first view (model and template; the store's",
-        "work is in its worker processes). Medians in milliseconds, the slowest first view in brackets.",
+        "Flask's test client (no network), store with two query workers. *First view*: the first request",
+        "for the URL on a new data version once the warm-up has finished (the whole-dataset figures,",
+        "facets and compare cells that `coevidence serve` computes in the background after each build,",
+        "`WARM_AT_START`; every other cache empty: results, pages); *before the warm-up*: the first URL",
+        "of the kind on a new version with no warm-up run (what a visitor waits for when asking before",
+        "the warm-up is done: the request computes what it needs itself, or waits for the warm-up's",
+        "computation of it); *again*: the median of three more on the same version. *CPU*: this",
+        "process's CPU of a first view (model and template; the store's work is in its worker",
+        "processes). Medians in milliseconds, the slowest first view in brackets.",
         "",
     ]
     for r in results:
@@ -434,13 +458,16 @@ def write_report(results: list[dict], load: dict | None, output: Path, command: 
             f"### {r['pilots']:,} pilots ({r['triples']:,} triples), load average {r['load']['before'][0]:.1f} before, "
             f"{r['load']['after'][0]:.1f} after",
             "",
-            "| page | URLs | first view | again | CPU, first | page size | failed | first < 200 ms | again < 20 ms |",
-            "|---|---:|---:|---:|---:|---:|---:|---|---|",
+            f"The warm-up after a build: median {statistics.median(r['load']['warmups']):.1f} s, slowest "
+            f"{max(r['load']['warmups']):.1f} s ({len(r['load']['warmups'])} builds).",
+            "",
+            "| page | URLs | first view | before the warm-up | again | CPU, first | page size | failed | first < 200 ms | again < 20 ms |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---|---|",
         ]
         for kind in r["kinds"]:
             first, again = statistics.median(kind.first), statistics.median(kind.again)
             lines.append(
-                f"| {kind.name} | {len(kind.urls)} | {_ms(first):.0f} ({_ms(max(kind.first)):.0f}) | {_ms(again):.1f} | "
+                f"| {kind.name} | {len(kind.urls)} | {_ms(first):.0f} ({_ms(max(kind.first)):.0f}) | {_ms(kind.cold[0]):.0f} | {_ms(again):.1f} | "
                 f"{_ms(statistics.median(kind.cpu)):.0f} | {statistics.median(kind.sizes) / 1024:.0f} KiB | {len(kind.failures)} | "
                 f"{_met(_ms(first) < TARGET_FIRST_MS and not kind.failures)} | {_met(_ms(again) < TARGET_AGAIN_MS and not kind.failures)} |"
             )
@@ -454,10 +481,14 @@ def write_report(results: list[dict], load: dict | None, output: Path, command: 
             f"## Under load, over HTTP ({load['pilots']:,} pilots)",
             "",
             f"`coevidence serve --data FILE` (default settings) and the ceiling, a bare Flask app answering each",
-            f"URL of the mix with a page of the same size as the real one (from {load['bytes_min'] / 1024:.0f} to",
+            f"URL of the mix with a page of the same size on the wire as the real one (from {load['bytes_min'] / 1024:.0f} to",
             f"{load['bytes_max'] / 1024:.0f} KiB, median {load['page_bytes'] / 1024:.0f} KiB, mean {load['bytes_mean'] / 1024:.0f} KiB) under the same waitress options, each measured",
             f"for {seconds:g} s per level, level by level in turn. The mix: {load['urls']} URLs (the pages above, a few",
             "samples of each), asked round-robin, each asked twice before the run (a warm cache). The load",
+            "client sends `Accept-Encoding: gzip, deflate` as browsers do: the server sends its large kept",
+            f"pages gzipped ({load['gzipped']} of the {load['urls']} URLs came gzipped), and the ceiling answers those URLs",
+            "with a valid gzip body of the same compressed size (`Content-Encoding: gzip`), so both send",
+            "the same bytes and neither compresses per request. The load",
             "client is Python threads in the benchmark's own process, on the same two cores: its CPU",
             "(*client CPU*, in cores used) is taken from the server's, and its own scheduling shows in",
             "every latency. *Server CPU*: the server's process tree, in cores used.",

@@ -43,7 +43,8 @@ def test_report_has_a_row_for_every_kind_of_page(report):
     for row in rows:
         assert int(row[1]) >= 1  # URLs sampled
         assert re.fullmatch(r"\d+ \(\d+\)", row[2]), row  # first view: median (slowest)
-        assert row[6] == "0", row  # every answer a 200
+        assert re.fullmatch(r"\d+", row[3]), row  # before the warm-up
+        assert row[7] == "0", row  # every answer a 200
 
 
 def test_load_levels_run_against_the_server_and_the_ceiling_without_errors(report):
@@ -64,3 +65,23 @@ def test_new_builds_gives_a_new_data_version_and_answers_stamped_with_it(store):
     result = builds.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", timeout=10, max_rows=1)
     assert result.data_version == builds.data_version()
     assert builds.status() == store.status()  # the rest reads through
+
+
+def test_the_report_says_how_long_the_warm_up_took(report):
+    assert re.search(r"The warm-up after a build: median \d+\.\d s, slowest \d+\.\d s \(\d+ builds\)", report)
+    assert "Accept-Encoding: gzip" in report
+
+
+def test_the_ceiling_answers_a_gzipped_page_with_a_gzip_body_of_its_size():
+    import gzip
+
+    from coevidence.bench.ceiling import make_app
+
+    client = make_app({"/big?x=1": (5000, "gzip"), "/small": (300, "")}).test_client()
+    packed = client.get("/big?x=1", headers={"Accept-Encoding": "gzip"})
+    assert packed.headers["Content-Encoding"] == "gzip" and len(packed.data) == 5000
+    gzip.decompress(packed.data)  # a valid gzip body
+    plain = client.get("/big?x=1")
+    assert "Content-Encoding" not in plain.headers and len(plain.data) == 5000
+    small = client.get("/small", headers={"Accept-Encoding": "gzip"})
+    assert "Content-Encoding" not in small.headers and len(small.data) == 300
