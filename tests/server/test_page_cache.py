@@ -67,6 +67,18 @@ def test_a_conditional_request_goes_to_the_page_itself(client):
     assert conditional.headers["ETag"] == first.headers["ETag"]
 
 
+def test_a_document_asked_with_its_etag_answers_304(client):
+    first = client.get("/doc/pilot/fi")
+    etag = first.headers["ETag"]
+    assert etag.startswith('W/"')
+    for sent in (etag, etag[2:], f'"other", {etag}', "*"):  # weak, the same tag strong, in a list, any
+        conditional = client.get("/doc/pilot/fi", headers={"If-None-Match": sent})
+        assert conditional.status_code == 304, sent
+        assert conditional.data == b"" and conditional.headers["ETag"] == etag
+    assert client.get("/doc/pilot/fi", headers={"If-None-Match": 'W/"other"'}).status_code == 200
+    assert client.get("/doc/pilot/fi.ttl", headers={"If-None-Match": etag}).status_code == 200  # another format
+
+
 def test_the_endpoint_is_not_a_page(client):
     for _ in range(2):
         response = client.get("/sparql", query_string={"query": "ASK {}"}, headers={"Accept": "application/sparql-results+json"})
