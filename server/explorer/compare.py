@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from flask import request, url_for
 from rdflib import URIRef
@@ -99,12 +100,29 @@ def dimension_cells(dimension: Dimension) -> tuple[dict[tuple[str, str], dict[st
     return part(f"compare_{dimension.name}", lambda: read_cells(dimension))
 
 
+def dimension_rows(dimension: Dimension) -> list[tuple[tuple[str, str], int, list[str]]]:
+    """Each (row, sub) of *dimension* in the page's order, with its total over every pilot and
+    the countries it is found in: computed once per data version, for the matrix of all pilots."""
+    def compute():
+        cells, labels = dimension_cells(dimension)
+        country_of = {p["iri"]: p["country_label"] for p in pilot_rows()}
+        ordered = []
+        for key in sorted(cells, key=lambda k: (labels[k[0]].lower(), labels[k[1]].lower())):
+            by_column = cells[key]
+            ordered.append((key,
+                            sum(len(claims) for column, claims in by_column.items() if column in country_of),
+                            sorted({country_of[p] for p in by_column if p in country_of})))
+        return ordered
+    return part(f"compare_{dimension.name}_rows", compute)
+
+
 def project_findings() -> list[dict[str, str]]:
     """The rows of ``explorer_project_findings``, read once per data version."""
     return part("project_findings", lambda: run("explorer_project_findings"))
 
 
 def cell_url(dimension: Dimension, row: str, sub: str, column: str) -> str:
+    """The cell's page; with *column* "" it ends in ``pilot=``, for the pilot's key to follow."""
     return url_for("explorer.compare_cell", dimension=dimension.name, row=row, sub=sub, pilot=column)
 
 
@@ -123,29 +141,35 @@ def compare_data(dimension: Dimension, chosen_keys: list[str], *, start: int = 0
     if start < 0 or (start and start >= len(pilots)):
         raise Problem(400, "Bad request", f"start is a column from 0 to {max(0, len(pilots) - 1)}; there are {len(pilots)} pilots.")
     shown = pilots if every else pilots[start:start + COLUMNS]
-    country_of = {p["iri"]: p["country_label"] for p in pilots}
     cells, labels = dimension_cells(dimension)
+    if chosen_keys:
+        country_of = {p["iri"]: p["country_label"] for p in pilots}
+        summary = [
+            (key, sum(len(claims) for column, claims in cells[key].items() if column in country_of),
+             sorted({country_of[p] for p in cells[key] if p in country_of}))
+            for key, _, _ in dimension_rows(dimension)
+        ]
+    else:
+        summary = dimension_rows(dimension)
+    shown_iris = [(p["iri"], p["key"]) for p in shown]
     rows = []
-    for (row, sub), by_column in sorted(cells.items(), key=lambda item: (labels[item[0][0]].lower(), labels[item[0][1]].lower())):
+    for (row, sub), total, countries in summary:
+        by_column = cells[(row, sub)]
         project = by_column.get(PROJECT, set())
-        total = sum(len(claims) for column, claims in by_column.items() if column in country_of)
         if not total and not project:
             continue
+        prefix = cell_url(dimension, row, sub, "")  # the link of each cell: this with its pilot's key
         counts = []
-        for pilot in shown:
-            claims = by_column.get(pilot["iri"])
-            counts.append({
-                "pilot": pilot["key"],
-                "count": len(claims) if claims else 0,
-                "url": cell_url(dimension, row, sub, pilot["key"]) if claims else None,
-            })
-        countries = sorted({country_of[p] for p in by_column if p in country_of})
+        for iri, key in shown_iris:
+            claims = by_column.get(iri)
+            counts.append({"pilot": key, "count": len(claims) if claims else 0,
+                           "url": prefix + quote(key, safe="") if claims else None})
         rows.append({
             "row": row, "row_label": labels[row],
             "sub": sub, "sub_label": labels[sub] if dimension.sub_label else None,
             "cells": counts,
             "total": total,
-            "project": {"count": len(project), "url": cell_url(dimension, row, sub, PROJECT) if project else None},
+            "project": {"count": len(project), "url": prefix + PROJECT if project else None},
             "countries": countries,
         })
     recurring = [r for r in rows if len(r["countries"]) >= 2]

@@ -84,11 +84,11 @@ def warm() -> None:
     """Compute every part of the current data version (the facets, each compare dimension,
     the pilot rows); called by the background warm-up, within an app context."""
     from coevidence.server.explorer.browse import pilot_rows
-    from coevidence.server.explorer.compare import DIMENSIONS, dimension_cells, project_findings
+    from coevidence.server.explorer.compare import DIMENSIONS, dimension_rows, project_findings
     from coevidence.server.explorer.facets import read_facets
 
     pilot_rows()
     read_facets()
     for dimension in DIMENSIONS:
-        dimension_cells(dimension)
+        dimension_rows(dimension)  # its cells, then their order, totals and countries
     project_findings()

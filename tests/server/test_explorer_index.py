@@ -57,7 +57,7 @@ def test_after_the_warm_up_the_pages_ask_no_whole_dataset_query(app, counting):
         index.warm()
     assert sorted(counting.whole_dataset_queries()) == sorted(WHOLE_DATASET)  # each asked once
     with app.test_request_context("/"):
-        assert set(index.index().parts()) >= {"facets", "project_findings"} | {d.query for d in compare.DIMENSIONS}
+        assert set(index.index().parts()) >= {"facets", "project_findings"} | {d.query for d in compare.DIMENSIONS} | {d.query + "_rows" for d in compare.DIMENSIONS}
     counting.asked.clear()
     client = app.test_client()
     pilots = client.get("/pilots.json").get_json()
@@ -105,3 +105,15 @@ def test_the_matrix_pages_its_columns_and_shows_all_on_request(app, monkeypatch)
     assert client.get(f"/compare?dimension=factors&start={len(keys)}").status_code == 400
     assert client.get("/compare?dimension=factors&start=-1").status_code == 400
     assert client.get("/compare?dimension=factors&start=x").status_code == 400
+
+
+def test_the_totals_and_countries_of_chosen_pilots_are_theirs(app):
+    client = app.test_client()
+    whole = client.get("/compare.json?dimension=factors&columns=all").get_json()
+    chosen = whole["pilots"][:2]
+    page = client.get("/compare.json", query_string={"dimension": "factors", "pilot": [p["key"] for p in chosen]}).get_json()
+    assert [p["key"] for p in page["pilots"]] == [p["key"] for p in chosen]
+    for row in page["rows"]:
+        assert row["total"] == sum(cell["count"] for cell in row["cells"])
+        assert set(row["countries"]) == {p["country"] for p, cell in zip(chosen, row["cells"]) if cell["count"]}
+    assert sum(r["total"] for r in page["rows"]) < sum(r["total"] for r in whole["rows"])
