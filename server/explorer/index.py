@@ -13,7 +13,8 @@ Each part is computed on its first use on a data version, in the background warm
 change, or by the first request that needs it when it comes first (a second request for the
 same part waits for that one rather than asking the store again). Only one data version is
 kept: its parts are dropped as soon as the store gives another version, so the memory held
-is that of one version's facet pairs and compare claims (a few tens of MiB at 1,000 pilots).
+is that of one version's facet pairs and compare claims: at 1,000 pilots the process grew by
+about 124 MiB (resident) while computing them, freed memory the allocator keeps included.
 """
 
 from __future__ import annotations
