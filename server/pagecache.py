@@ -15,7 +15,8 @@ page built while the data version changed under it. A request with ``If-None-Mat
 the view, which answers 304 itself. A kept page of at least :data:`GZIP_MIN_BYTES` is also
 kept gzipped (compressed once, when it is kept): a request that accepts gzip gets that body
 with ``Content-Encoding: gzip``, the others the plain one, both with ``Vary: Accept-Encoding``
-(a compare matrix of 1,000 pilots, 15 MiB of HTML, is 20 to 40 times smaller gzipped). A page sent from memory says so in ``Server-Timing``
+(in ``bench pages`` at 1,000 pilots, the mix's pages of up to 939 KiB of HTML went out in at
+most 33 KiB: benchmarks/pages.md). A page sent from memory says so in ``Server-Timing``
 (``page;desc="hit"``); ``/health`` counts hits and misses under ``page_cache``.
 """
 
