@@ -13,7 +13,8 @@ waitress. The folders say what each part serves:
 - the modules at this level serve the whole app: :mod:`.settings` (declared once),
   :mod:`.errors` (every error rendered in one place), :mod:`.headers` (security headers and
   CORS on every response), :mod:`.wsgi` (waitress, with its own errors in the same shape),
-  :mod:`.backend`, :mod:`.health`, :mod:`.requestlog`, :mod:`.home`.
+  :mod:`.backend`, :mod:`.health`, :mod:`.requestlog`, :mod:`.home`, :mod:`.pagecache` (built
+  pages kept for the data version).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 
 from flask import Flask
 
-from coevidence.server import backend, errors, headers, requestlog
+from coevidence.server import backend, errors, headers, pagecache, requestlog
 from coevidence.server.sparql.endpoint import bp as sparql_bp
 from coevidence.server.sparql.second_look import warm as warm_parser
 from coevidence.server.health import bp as health_bp
@@ -65,4 +66,5 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     export_routes.init_app(app)
     app.register_blueprint(linkeddata_bp)
     explorer.init_app(app)
+    pagecache.init_app(app)  # last: its hooks see the views' own answers (see pagecache)
     return app

@@ -13,6 +13,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from coevidence.server.backend import current_store
+from coevidence.server.pagecache import page_cache_status
 
 bp = Blueprint("health", __name__)
 
@@ -35,6 +36,9 @@ def health():
     cache_status = getattr(store, "cache_status", None)
     if callable(cache_status):
         body["cache"] = cache_status()
+    pages = page_cache_status()
+    if pages is not None:
+        body["page_cache"] = pages
     response = jsonify(body)
     response.status_code = 503 if fatal else 200
     response.headers["Cache-Control"] = "no-store"

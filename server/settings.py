@@ -205,6 +205,14 @@ SETTINGS: tuple[Setting, ...] = (
         "timed-out and refused queries are never kept, nor an answer above a quarter of this.",
     ),
     Setting(
+        "PAGE_CACHE_BYTES", 64 * 1024 * 1024, _non_negative_int,
+        "Memory kept for built pages (explorer, network, linked-data documents), in bytes "
+        "(about; 0 turns it off). A page is kept for one data version per URL, Accept and "
+        "Accept-Language, least recently used out first; only 200 answers to GET, none above "
+        "a quarter of this. A kept page of 1 KiB or more is also kept gzipped (compressed once) "
+        "and sent so to a request that accepts gzip.",
+    ),
+    Setting(
         "CACHE_MAX_AGE_S", 60, _non_negative_int,
         "`Cache-Control: max-age` of query results, in seconds. Results also carry an ETag "
         "tied to the data version, so clients can revalidate cheaply (304).",
@@ -219,8 +227,9 @@ SETTINGS: tuple[Setting, ...] = (
         "WARM_AT_START", True, _switch,
         "Whether `coevidence serve` computes the whole-dataset figures (the named graphs and "
         "their sizes, the labels of terms, the ontology's counts of use and its page, the VoID "
-        "partitions) in a background thread at start and after each change of data version, "
-        "so that no visitor waits for them (2-4 s at 1.8 million triples).",
+        "partitions, the explorer's facets and compare cells) in a background thread at start "
+        "and after each change of data version, so that no visitor waits for them (about 10 s "
+        "at 1.8 million triples).",
     ),
     Setting(
         "REPORT_PATH", None, _optional_path,

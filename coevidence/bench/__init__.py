@@ -16,6 +16,7 @@ BENCHMARKS = {
     "ingest": "coevidence.bench.ingest",
     "endpoint": "coevidence.bench.endpoint",
     "network": "coevidence.bench.network",
+    "pages": "coevidence.bench.explorer",
     "pages-ld": "coevidence.bench.pages",
     "load": "coevidence.bench.load",
     "start": "coevidence.bench.start",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, request, url_for
+from rdflib import URIRef
 
 from coevidence.server.backend import current_store
 from coevidence.server.errors import Problem
@@ -32,14 +33,20 @@ def pilot_rows() -> list[dict]:
     cached = current_app.extensions.get(_PILOTS)
     if cached is not None and cached[0] == version:
         return list(cached[1])
-    rows = _read_pilot_rows()
+    rows = _pilots(run("explorer_pilots"))
     current_app.extensions[_PILOTS] = (version, rows)
     return list(rows)
 
 
-def _read_pilot_rows() -> list[dict]:
+def pilot_row(iri: str) -> dict | None:
+    """One pilot as :func:`pilot_rows` gives it (the same query, bound to the pilot), or None."""
+    found = _pilots(run("explorer_pilots", pilot=URIRef(iri)))
+    return found[0] if found else None
+
+
+def _pilots(rows: list[dict]) -> list[dict]:
     seen: dict[str, dict] = {}
-    for row in run("explorer_pilots"):
+    for row in rows:
         iri = row["pilot"]
         if iri in seen:
             continue

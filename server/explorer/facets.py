@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from coevidence.server.explorer.common import local_name, run
+from coevidence.server.explorer.index import part
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,9 @@ def read_facet(facet: Facet) -> FacetValues:
 
 
 def read_facets() -> list[FacetValues]:
-    return [read_facet(facet) for facet in FACETS]
+    """Every facet of the current data version, read once per version (:mod:`.index`); the
+    values are shared: callers read them, never change them."""
+    return part("facets", lambda: [read_facet(facet) for facet in FACETS])
 
 
 def selection_from(args: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:

@@ -15,10 +15,10 @@ from __future__ import annotations
 from flask import url_for
 from rdflib import URIRef
 
-from coevidence.server.backend import current_store
 from coevidence.server.errors import Problem
 from coevidence.server.explorer import bp
-from coevidence.server.explorer.browse import pilot_rows
+from coevidence.server import urls
+from coevidence.server.explorer.browse import pilot_row
 from coevidence.server.explorer.common import answer, local_name, resource_url, run, show_query_url
 
 #: sidebar rows: property of pilot_profile.rq -> (heading, facet it filters /pilots on, or None)
@@ -59,7 +59,7 @@ def _first_by_claim(rows: list[dict]) -> list[dict]:
 
 def pilot_view(key: str) -> dict:
     """Everything the pilot view shows, as plain data (the JSON twin is this)."""
-    pilot = next((p for p in pilot_rows() if p["key"] == key), None)
+    pilot = pilot_row(urls.iri_for_doc(f"pilot/{key}")) if "/" not in key else None
     if pilot is None:
         raise Problem(404, "Not found", f"there is no pilot {key!r}; /pilots lists every pilot.")
     iri = URIRef(pilot["iri"])
@@ -84,7 +84,7 @@ def pilot_view(key: str) -> dict:
          "effect_key": local_name(r["effect"]) if "effect" in r else None}
         for r in _first_by_claim(run("pilot_factors", pilot=iri))
     ]
-    network = _network_table(key, pilot["iri"])
+    network = _network_table(key)
     return {
         "pilot": {k: pilot[k] for k in ("iri", "key", "title", "description", "number", "country_label", "place_label")},
         "page": resource_url(pilot["iri"]),
@@ -103,41 +103,28 @@ def pilot_view(key: str) -> dict:
     }
 
 
-def _network_table(key: str, iri: str) -> dict:
-    """The pilot's ties as rows (the same data the graph draws, from the same actor graph)."""
-    from coevidence.server.network.measures import actor_graph
-    from coevidence.server.network.routes import _cache
+def _network_table(key: str) -> dict:
+    """The pilot's ties as rows (the same data the graph draws, from the same report as
+    ``/network/pilot/<key>.json``: read for this pilot alone, never the whole network)."""
+    from coevidence.server.network.routes import pilot_report
 
-    # the pilot's own network, as /network/pilot/<key> reads it, not the whole dataset's (which
-    # took 14-50 s at 1,000 pilots on the first pilot page asked for); and only its ties: the
-    # layout and centrality the drawing needs come with /network/pilot/<key>.json
-    cache, store = _cache(), current_store()
-    kept = (store.data_version(), f"pilot-table:{iri}")
-    cache.forget_other_versions(kept[0])
-    table = cache.measures.get(kept)
-    if table is None:
-        table = cache.measures[kept] = _ties_of(actor_graph(cache.pilot(store, iri), iri))
-    return table
-
-
-def _ties_of(graph) -> dict:
-    labels = {node: data["label"] for node, data in graph.nodes(data=True)}
+    graph = pilot_report(key)["graph"]
+    labels = {node["id"]: node["label"] for node in graph["nodes"]}
     ties = []
-    links = {node: resource_url(node) for node in labels}
-    for source, target, _key, edge in sorted(graph.edges(keys=True, data=True)):
+    for edge in graph["edges"]:
         ties.append({
-            "source": labels.get(source, local_name(source)),
-            "source_url": resource_url(source),
-            "target": labels.get(target, local_name(target)),
-            "target_url": resource_url(target),
+            "source": labels.get(edge["source"], local_name(edge["source"])),
+            "source_url": resource_url(edge["source"]),
+            "target": labels.get(edge["target"], local_name(edge["target"])),
+            "target_url": resource_url(edge["target"]),
             "kind": edge["kind"],
             "resource": local_name(edge["resource"]).replace("-", " ") if edge.get("resource") else None,
             "role": local_name(edge["role"]).replace("-", " ") if edge.get("role") else None,
             "claim_url": resource_url(edge["claim"]) if edge.get("claim") else None,
         })
-        if edge.get("claim"):
-            links[edge["claim"]] = resource_url(edge["claim"])
-    return {"counts": {"nodes": len(labels), "edges": len(ties)}, "ties": ties, "links": links}
+    links = {node["id"]: resource_url(node["id"]) for node in graph["nodes"]}
+    links.update({edge["claim"]: resource_url(edge["claim"]) for edge in graph["edges"] if edge.get("claim")})
+    return {"counts": graph["counts"], "ties": ties, "links": links}
 
 
 @bp.route("/pilots/<key>")

@@ -94,8 +94,8 @@ def document_response(iri: str, suffix: str | None) -> Response:
     paging = request.args.get("property") or None
     after = request.args.get("after", "")
     asked = hashlib.sha256("\0".join((iri, lang, paging or "", after)).encode()).hexdigest()[:16]
-    etag = f'W/"{current_store().data_version()}-{fmt.name}-{asked}"'
-    if etag in request.if_none_match:
+    etag = f"{current_store().data_version()}-{fmt.name}-{asked}"  # sent weak: W/"..."
+    if request.if_none_match.contains_weak(etag):  # werkzeug's comparison (weak, and "*")
         response = Response(status=304)
     else:
         document = build_document(iri, lang, paging=paging, after=after)
@@ -109,7 +109,7 @@ def document_response(iri: str, suffix: str | None) -> Response:
             PageProblem(p.severity, p.message, p.path, p.value, p.shape) for p in report.problems_for(iri)
         ]
         response = render_document(document, fmt)
-    response.headers["ETag"] = etag
+    response.set_etag(etag, weak=True)
     response.headers["Cache-Control"] = f"max-age={current_app.config['CACHE_MAX_AGE_S']}"
     response.headers["Content-Location"] = urls.doc_url(iri, fmt.name)
     response.headers["Link"] = link_header(iri, fmt)

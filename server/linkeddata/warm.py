@@ -2,7 +2,8 @@
 
 The ontology's counts of use and the VoID partitions (:mod:`.counts`: two aggregates over
 every triple), the named graphs and their sizes (:func:`~..backend.dataset_info`), the labels
-of terms and the ontology's page model are each computed once per data version, on their
+of terms and the ontology's page model, and the explorer's facets and compare cells
+(:mod:`coevidence.server.explorer.index`) are each computed once per data version, on their
 first use: 2-4 s at 1.8 million triples, which the first visitor of ``/ontology`` or
 ``/.well-known/void`` would wait for. :func:`start` (called by ``coevidence serve`` when
 ``WARM_AT_START`` is on) computes them in a background thread at start and again whenever the
@@ -30,6 +31,7 @@ STOP = "coevidence.linkeddata.warm.stop"
 def warm(app: Flask) -> str:
     """Compute every whole-dataset figure of the current data version; the version."""
     from coevidence.server.backend import current_store, dataset_info
+    from coevidence.server.explorer import index as explorer_index
     from coevidence.server.linkeddata import ontology
     from coevidence.server.linkeddata.counts import counts
     from coevidence.server.linkeddata.model import run, terms
@@ -43,6 +45,7 @@ def warm(app: Flask) -> str:
         if len(graph):
             ontology.page_model(graph, "en")
         run("example_resources", max_rows=10)  # kept by the result cache, for the VoID
+        explorer_index.warm()  # the browse page's facets and the compare cells
     return version
 
 

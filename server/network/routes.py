@@ -63,9 +63,10 @@ def _answer(data: dict, template: str, suffix: str | None, **context):
     return response
 
 
-@bp.route("/network/pilot/<key>")
-@bp.route("/network/pilot/<key><any('.json'):suffix>")
-def pilot(key: str, suffix: str | None = None):
+def pilot_report(key: str) -> dict:
+    """One pilot's network report, kept for the data version. It is read on its own (two
+    queries bound to the pilot), not from the whole network, unless that has been read for
+    this version already; the explorer's pilot view takes its table from the same report."""
     cache, store = _cache(), current_store()
     iri = urls.iri_for_doc(f"pilot/{key}")
     kept = (store.data_version(), f"pilot:{iri}")
@@ -77,6 +78,14 @@ def pilot(key: str, suffix: str | None = None):
         if node is None:
             raise Problem(404, "Not found", f"there is no pilot {key!r} in the data; /network/all lists every pilot.")
         data = cache.measures[kept] = network_report(network, node.iri)
+    return data
+
+
+@bp.route("/network/pilot/<key>")
+@bp.route("/network/pilot/<key><any('.json'):suffix>")
+def pilot(key: str, suffix: str | None = None):
+    iri = urls.iri_for_doc(f"pilot/{key}")
+    data = pilot_report(key)
     node = SimpleNamespace(label=next(n["label"] for n in data["graph"]["nodes"] if n["id"] == iri))
     return _answer(data, "network.html", suffix, title=f"Network of {node.label}", node=node,
                    twin=url_for("network.pilot", key=key, suffix=".json"))

@@ -302,3 +302,12 @@ def test_third_party_assets_match_their_checksums():
         assert (vendor / asset["licence_file"]).is_file(), asset["licence_file"]
     shipped = {p.relative_to(vendor).as_posix() for p in vendor.rglob("*") if p.is_file() and p.suffix in {".js", ".css"}}
     assert shipped <= {a["file"] for a in listed}
+
+
+@pytest.mark.parametrize("path", ["/pilots/fi", "/doc/pilot/fi"])
+def test_a_pilot_view_reads_its_own_network_not_the_whole_one(app, path):
+    from coevidence.server.network.routes import EXTENSION
+
+    assert app.test_client().get(path).status_code == 200
+    assert app.extensions[EXTENSION]._network is None  # the whole network was never read
+    assert any(name.startswith("pilot:") for _, name in app.extensions[EXTENSION].measures)

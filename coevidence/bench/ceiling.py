@@ -1,0 +1,80 @@
+"""The ceiling of ``bench pages``: a bare Flask app under the same WSGI server configuration.
+
+``python -m coevidence.bench.ceiling SIZES.json`` serves, on a free loopback port, one route
+that answers a GET of each path (with its query string) listed in the JSON object
+``{"/path?query": [bytes, encoding]}`` with a fixed page of that many bytes on the wire (any
+other path: the median of them), so each request of the mix gets a page of the same size as
+the real one: when the real page came gzipped (``encoding`` "gzip"), a valid gzip body of that
+many bytes (random bytes stored, so it is the size given) with ``Content-Encoding: gzip`` to a
+request that accepts gzip, as the server sends its pages compressed once; else plain HTML,
+under waitress with the options
+``coevidence serve`` uses (:func:`coevidence.server.cli.waitress_options` on the default
+settings: the same threads, connection limit, buffering). It prints the line ``ceiling: serving
+at http://127.0.0.1:PORT/`` once it listens and runs until SIGTERM. No app, no store: what
+HTTP, waitress and Flask cost for a page of that size on this machine.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import signal
+import statistics
+import sys
+
+from flask import Flask, Response, request
+
+
+def _page(size: int) -> bytes:
+    head, tail = b"<!doctype html><html><body><p>", b"</p></body></html>\n"
+    return head + b"x" * max(0, size - len(head) - len(tail)) + tail
+
+
+def _gzip_of_size(size: int) -> bytes:
+    """A valid gzip body of exactly *size* bytes (random bytes, stored uncompressed)."""
+    length = max(0, size - 23)
+    while True:
+        body = gzip.compress(os.urandom(length), compresslevel=0, mtime=0) if length else gzip.compress(b"", mtime=0)
+        if len(body) == size or length == 0:
+            return body
+        length -= len(body) - size
+
+
+def make_app(sizes: dict[str, tuple[int, str]]) -> Flask:
+    app = Flask(__name__)
+    bodies = {path: (_gzip_of_size(size) if encoding == "gzip" else _page(size), encoding) for path, (size, encoding) in sizes.items()}
+    other = (_page(int(statistics.median(size for size, _ in sizes.values())) if sizes else 1024), "")
+
+    @app.route("/", defaults={"path": ""})
+    @app.route("/<path:path>")
+    def page(path: str) -> Response:
+        wanted = request.full_path if request.query_string else request.path
+        body, encoding = bodies.get(wanted, other)
+        if encoding and request.accept_encodings.quality(encoding) <= 0:
+            body, encoding = _page(len(body)), ""
+        response = Response(body, mimetype="text/html")
+        if encoding:
+            response.headers["Content-Encoding"] = encoding
+            response.vary.add("Accept-Encoding")
+        return response
+
+    return app
+
+
+def main(argv: list[str]) -> None:
+    import waitress
+
+    from coevidence.server.cli import waitress_options
+    from coevidence.server.settings import resolve
+
+    with open(argv[0], encoding="utf-8") as stream:
+        sizes = {str(path): (int(size), str(encoding)) for path, (size, encoding) in json.load(stream).items()}
+    server = waitress.create_server(make_app(sizes), host="127.0.0.1", port=0, **waitress_options(resolve({})))
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    print(f"ceiling: serving at http://127.0.0.1:{server.effective_port}/", flush=True)
+    server.run()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
