@@ -10,9 +10,10 @@ data version that failed to open) is listed under ``warnings`` with ``"status": 
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify
 
 from coevidence.server.backend import current_store
+from coevidence.server.linkeddata import warm
 from coevidence.server.pagecache import page_cache_status
 
 bp = Blueprint("health", __name__)
@@ -36,6 +37,9 @@ def health():
     cache_status = getattr(store, "cache_status", None)
     if callable(cache_status):
         body["cache"] = cache_status()
+    warming = warm.status(current_app)
+    if warming is not None:
+        body["warm_up"] = warming  # the whole-dataset figures (WARM_AT_START)
     pages = page_cache_status()
     if pages is not None:
         body["page_cache"] = pages

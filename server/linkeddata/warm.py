@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 MIN_POLL_S = 5.0
 #: app.extensions key of the threading.Event that ends the thread
 STOP = "coevidence.linkeddata.warm.stop"
+#: app.extensions key of the warm-up's state, as /health reports it
+STATE = "coevidence.linkeddata.warm.state"
 
 
 def warm(app: Flask) -> str:
@@ -55,6 +57,7 @@ def start(app: Flask) -> threading.Thread | None:
     if not app.config["WARM_AT_START"]:
         return None
     stop = app.extensions[STOP] = threading.Event()
+    app.extensions[STATE] = {"running": True, "version": None, "seconds": None}
     thread = threading.Thread(target=_keep_warm, args=(app, stop), name="coevidence-warm", daemon=True)
     thread.start()
     return thread
@@ -69,9 +72,20 @@ def _keep_warm(app: Flask, stop: threading.Event) -> None:
         try:
             version = app.extensions[STORE].data_version()
             if version != warmed:
+                app.extensions[STATE] = {"running": True, "version": warmed, "seconds": None}
                 started = time.perf_counter()
                 warmed = warm(app)
+                seconds = round(time.perf_counter() - started, 3)
+                app.extensions[STATE] = {"running": False, "version": warmed, "seconds": seconds}
                 log.info("whole-dataset figures of data version %s ready in %.1f s", warmed, time.perf_counter() - started)
         except StoreError as error:  # the store is down or slow: try again later
             log.warning("could not compute the whole-dataset figures yet: %s", error)
+            app.extensions[STATE] = {"running": False, "version": warmed, "seconds": None, "error": str(error)}
         stop.wait(poll)
+
+
+def status(app: Flask) -> dict | None:
+    """What the warm-up is doing (for /health): ``running`` while it computes, ``version`` the
+    data version it last finished and ``seconds`` what that took; None when it is off."""
+    state = app.extensions.get(STATE)
+    return None if state is None else dict(state)

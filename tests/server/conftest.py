@@ -159,8 +159,9 @@ class LiveServer:
         deadline = time.monotonic() + PATIENCE_S
         while True:
             health = self.health()
-            if health["workers"]["alive"] == count and health["workers"]["idle"] == count:
-                return health
+            warming = health.get("warm_up") or {}
+            if health["workers"]["alive"] == count and health["workers"]["idle"] == count and not warming.get("running"):
+                return health  # every worker idle, the warm-up (which holds one while it runs) done
             if time.monotonic() > deadline:
                 raise AssertionError(f"workers never came back to {count}: {health}")
             time.sleep(0.05)

@@ -25,7 +25,10 @@ def run_serve(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
 
 def test_serve_prints_its_url_and_answers(start_server):
     with start_server("--data", str(PILOTS), "--workers", "1") as server:
-        workers = server.health()["workers"]
+        health = server.wait_for_workers(1)  # and for the warm-up, which holds the one worker
+        assert health["warm_up"]["version"] == health["data_version"]
+        assert health["warm_up"]["seconds"] >= 0
+        workers = health["workers"]
         assert {key: workers[key] for key in ("size", "alive", "idle")} == {"size": 1, "alive": 1, "idle": 1}
         assert isinstance(workers["network_cut"], bool)
         response = requests.get(server.url, params={"query": "ASK { ?s ?p ?o }"}, timeout=30)
