@@ -148,4 +148,10 @@ def serve(host, port, data_paths, store_dir, endpoint, endpoint_user, endpoint_p
     except KeyboardInterrupt:
         pass
     finally:
-        close_store(app)
+        stop = app.extensions.get(warm.STOP)
+        if stop is not None:
+            stop.set()  # the warm-up asks nothing more of the store it is about to lose
+        try:
+            close_store(app)
+        except OSError as error:  # stopping anyway: say so, keep the clean exit
+            logging.getLogger(__name__).warning("while closing the store: %s", error)

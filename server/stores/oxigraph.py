@@ -825,7 +825,10 @@ class WorkerPool:
             for worker in list(generation.workers.values()):
                 if worker.stopping is None:
                     worker.stopping = "the server stops"
-                worker.conn.close()
+                try:  # a reader or a query's thread may be closing it at the same moment
+                    worker.conn.close()
+                except OSError:
+                    pass
             if generation.zygote is not None:
                 generation.zygote.close()
                 try:

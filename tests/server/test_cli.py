@@ -60,7 +60,7 @@ def test_serve_stops_cleanly_with_its_workers(start_server):
         below = descendants(server.process.pid)
         assert len(below) >= 2  # the two workers (and the process that forks them)
         process = server.process
-    assert process.returncode == 0  # SIGTERM is a clean stop
+    assert process.returncode == 0, "".join(server.output[-40:])  # SIGTERM is a clean stop
     deadline = time.monotonic() + 30
     while any(Path(f"/proc/{pid}").exists() for pid in below) and time.monotonic() < deadline:
         time.sleep(0.05)
