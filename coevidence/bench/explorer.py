@@ -48,6 +48,7 @@ from pathlib import Path
 import click
 from rdflib import URIRef
 
+from coevidence.bench.procs import descendants, process_stats
 from coevidence.bench.endpoint import DEFAULT_WORKDIR, machine, prepare
 from coevidence.bench.pages import _doc, _spread
 
@@ -258,24 +259,8 @@ class Level:
 
 def _tree_cpu(root: int) -> float:
     """CPU seconds (user + system) of *root* and its descendants, and of their waited-for children."""
-    children: dict[int, list[int]] = {}
-    stats: dict[int, list[str]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as stream:
-                fields = stream.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        stats[int(entry)] = fields
-        children.setdefault(int(fields[1]), []).append(int(entry))
-    ticks, stack = 0, [root]
-    while stack:
-        pid = stack.pop()
-        stack.extend(children.get(pid, []))
-        if pid in stats:
-            ticks += sum(int(value) for value in stats[pid][11:15])
+    stats = process_stats()
+    ticks = sum(sum(int(value) for value in stats[pid][11:15]) for pid in descendants(root, stats) if pid in stats)
     return ticks / os.sysconf("SC_CLK_TCK")
 
 

@@ -17,7 +17,6 @@ import datetime as _dt
 import importlib.resources
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import threading

@@ -30,24 +30,13 @@ from pathlib import Path
 import click
 
 from coevidence.bench.endpoint import DEFAULT_WORKDIR, prepare
+from coevidence.bench.procs import descendants
 
 
 def _tree_rss(root: int) -> int:
     """Resident bytes of *root* and all its descendants (Linux /proc)."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as stream:
-                fields = stream.read().rsplit(")", 1)[1].split()
-            children.setdefault(int(fields[1]), []).append(int(entry))
-        except (OSError, IndexError, ValueError):
-            continue
-    total, stack = 0, [root]
-    while stack:
-        pid = stack.pop()
-        stack.extend(children.get(pid, []))
+    total = 0
+    for pid in descendants(root):
         try:
             with open(f"/proc/{pid}/statm", encoding="ascii") as stream:
                 total += int(stream.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")

@@ -21,7 +21,6 @@ resident set sizes (RSS: shared pages counted in every process). The peaks are r
 
 from __future__ import annotations
 
-import os
 import shlex
 import statistics
 import subprocess
@@ -35,6 +34,7 @@ from typing import Callable
 
 import click
 
+from coevidence.bench.procs import descendants
 from coevidence.bench.endpoint import (
     DEFAULT_WORKDIR,
     HttpClient,
@@ -59,26 +59,6 @@ SAMPLE_EVERY_S = 0.1
 # ---------------------------------------------------------------------------------------
 # Memory of a process tree, from /proc
 # ---------------------------------------------------------------------------------------
-
-
-def descendants(pid: int) -> list[int]:
-    """*pid* and every process below it (read from each process's ``stat``)."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(entry))
-    found, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        found.append(current)
-        todo.extend(children.get(current, []))
-    return found
 
 
 def memory(pid: int) -> tuple[int, int]:
