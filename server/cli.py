@@ -120,7 +120,6 @@ def serve(host, port, data_paths, store_dir, endpoint, endpoint_user, endpoint_p
 
     from coevidence.server.linkeddata import warm
 
-    warm.start(app)  # the whole-dataset figures, before a visitor asks (WARM_AT_START)
     shown_host = f"[{host}]" if ":" in host else host
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
@@ -137,6 +136,9 @@ def serve(host, port, data_paths, store_dir, endpoint, endpoint_user, endpoint_p
             _fail(f"cannot listen on {host}:{port}: {error.strerror or error}")
         from coevidence.server import wsgi
 
+        # the whole-dataset figures, before a visitor asks (WARM_AT_START); only once listening,
+        # so a server that cannot start does not leave a worker mid-answer (a Broken pipe traceback)
+        warm.start(app)
         wsgi.adopt(server)  # waitress's own errors (431...) in the app's JSON error shape
         store = app.extensions[STORE]
         click.echo(
