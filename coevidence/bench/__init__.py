@@ -20,6 +20,7 @@ BENCHMARKS = {
     "pages-ld": "coevidence.bench.pages",
     "load": "coevidence.bench.load",
     "start": "coevidence.bench.start",
+    "questions": "coevidence.bench.questions",
 }
 
 
