@@ -931,6 +931,7 @@ class OxigraphStore:
             max_rows,
             tuple(accept),
             max_bytes,
+            scan.limit,  # the worker need not scan the text again (see .worker)
         )
         (seconds, response), version = self._pool.run(request, timeout)
         kind = response[0]

@@ -140,6 +140,17 @@ def test_more_solutions_than_the_cap_are_cut_even_if_the_limit_was_misread(store
     assert response[6] == 5 and response[7] is True and len(bindings(response)) == 5
 
 
+def test_the_limit_the_web_process_scanned_is_used_without_scanning_again(store, native_calls, monkeypatch):
+    """The web process scans each named query once (cached); the worker sees it with bound
+    values written in, a new text for every value, so it takes the LIMIT from the request."""
+    def refuse(text):
+        raise AssertionError("the worker scanned the query again")
+
+    monkeypatch.setattr(worker, "scan_query", refuse)
+    response = worker.run(store, (QUERY + " LIMIT 4", (), None, None, False, 100, (JSON,), None, 4))
+    assert len(native_calls) == 1 and response[6] == 4 and response[7] is False
+
+
 def test_other_formats_are_written_row_by_row(store, native_calls):
     response = answer(store, QUERY + " LIMIT 4", max_rows=100, accept=(CSV,))
     assert native_calls == []
