@@ -161,7 +161,7 @@ def read_network(store: Store, pilot: str | None = None) -> Network:
         nodes[iri] = Node(iri, kind, labels.get(iri, _local(iri) or iri), sector, group)
 
     merged: dict[tuple, dict] = {}
-    for row in _ask(store, "network_ties", bound):  # a claim with several stages comes as several rows
+    for row in _ask(store, "pilot_network_ties" if pilot else "network_ties", bound):  # a claim with several stages: several rows
         key = (row.get("claim"), row["kind"], row["from"], row["to"])
         found = merged.setdefault(key, {**row, "stages": set()})
         if "stage" in row:
@@ -173,7 +173,8 @@ def read_network(store: Store, pilot: str | None = None) -> Network:
             kind=row["kind"],
             source=row["from"],
             target=row["to"],
-            pilot=row.get("pilot"),
+            # a membership belongs to no pilot (bound to one, the query still returns it on each row)
+            pilot=None if row["kind"] == "membership" else row.get("pilot"),
             resource=_local(row.get("resource")),
             role=_local(row.get("role")),
             stage="|".join(sorted(row["stages"])) or None,

@@ -184,3 +184,21 @@ def test_one_pilots_network_is_read_without_the_whole_dataset(network):
     # the same figures as from the whole network
     assert data["centrality"] == measures.centrality(network, P)
     assert data["graph"] == measures.graph_json(network, P) | {"version": data["graph"]["version"]}
+
+
+def test_a_pilot_read_on_its_own_has_the_network_read_from_the_whole_data():
+    """A pilot's network page reads only that pilot (two bound queries) until the whole
+    network has been read for the data version; both must give the same report. A membership
+    came back on every row of the bound query with the pilot's IRI, so each pilot read on its
+    own held every membership of the dataset (the Estonian pilot showed a Dutch network)."""
+    from coevidence.server.network.cli import network_report
+    from coevidence.server.stores.oxigraph import bundled_data_paths
+
+    with OxigraphStore.load(bundled_data_paths(), workers=1) as store:
+        whole = read_network(store)
+        pilots = [node.iri for node in whole.pilots()]
+        assert len(pilots) == 10
+        for pilot in pilots:
+            alone = read_network(store, pilot)
+            assert not any(tie.kind == "membership" and tie.pilot for tie in alone.ties), pilot
+            assert network_report(alone, pilot) == network_report(whole, pilot), pilot
