@@ -26,6 +26,9 @@ from coevidence.server.explorer.index import part
 #: the pilots a compare matrix shows at once (``start`` pages through them, ``columns=all``
 #: shows every one): at 1,000 pilots a matrix of all of them is 1 to 15 MiB of HTML
 COLUMNS = 50
+#: above this many pilots, the compare form folds its pilot list by country (1,000 checkboxes in one list
+#: could not be read)
+GROUP_PILOTS_OVER = 24
 
 #: the column of claims without a pilot
 PROJECT = "project"
@@ -225,7 +228,7 @@ def compare(suffix: str | None = None):
     }
     return answer(
         data, "explorer/compare.html", suffix, csv_table=table,
-        dimensions=DIMENSIONS, all_pilots=pilot_rows(), chosen=chosen, paging=paging,
+        dimensions=DIMENSIONS, all_pilots=pilot_rows(), chosen=chosen, paging=paging, group_pilots_over=GROUP_PILOTS_OVER,
         twins={"json": url_for("explorer.compare", suffix=".json", **args, **shown),
                "csv": url_for("explorer.compare", suffix=".csv", **args, **shown)},
         show_query=show_query_url(dimension.query),

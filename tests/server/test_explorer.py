@@ -311,3 +311,22 @@ def test_a_pilot_view_reads_its_own_network_not_the_whole_one(app, path):
     assert app.test_client().get(path).status_code == 200
     assert app.extensions[EXTENSION]._network is None  # the whole network was never read
     assert any(name.startswith("pilot:") for _, name in app.extensions[EXTENSION].measures)
+
+
+def test_the_compare_form_folds_many_pilots_by_country(real_store, monkeypatch):
+    """Ten pilots are one list of checkboxes; past GROUP_PILOTS_OVER (1,000 synthetic pilots
+    made one list of 1,000) the list is folded per country, open where a pilot is ticked."""
+    from coevidence.server.explorer import compare
+
+    flat = BeautifulSoup(create_app({"STORE": real_store, "TESTING": True}).test_client().get("/compare").text, "html.parser")
+    boxes = flat.select('fieldset input[name="pilot"]')
+    assert len(boxes) == 10 and not flat.select("details.pilot-group")
+    monkeypatch.setattr(compare, "GROUP_PILOTS_OVER", 3)
+    web = create_app({"STORE": real_store, "TESTING": True}).test_client()
+    folded = BeautifulSoup(web.get("/compare?pilot=ee-voru-disability").text, "html.parser")
+    groups = folded.select("details.pilot-group")
+    assert len(groups) == 9  # ten pilots in nine countries
+    assert sorted(box["value"] for box in folded.select('details.pilot-group input[name="pilot"]')) == sorted(b["value"] for b in boxes)
+    opened = [group for group in groups if group.has_attr("open")]
+    assert len(opened) == 1 and opened[0].select_one("input[checked]")["value"] == "ee-voru-disability"
+    assert "1 ticked" in opened[0].summary.get_text()
