@@ -252,6 +252,9 @@ def answer_requests(conn: Connection, store: ox.Store) -> None:
             return
         started = time.perf_counter()
         response = run(store, request)
-        conn.send((time.perf_counter() - started, response))
+        try:
+            conn.send((time.perf_counter() - started, response))
+        except OSError:  # the server went away (or dismissed this worker) meanwhile: nobody to tell
+            return
         if response[0] == "memory":
             return

@@ -155,3 +155,14 @@ def test_other_formats_are_written_row_by_row(store, native_calls):
     response = answer(store, QUERY + " LIMIT 4", max_rows=100, accept=(CSV,))
     assert native_calls == []
     assert response[4] == CSV and response[6] == 4 and response[7] is False
+
+
+def test_a_worker_whose_server_went_away_ends_quietly(store):
+    """The answer cannot be sent when the server has closed its end (it stopped, or gave up
+    on the query): the worker ends without a traceback on the server's console."""
+    import multiprocessing
+
+    ours, theirs = multiprocessing.Pipe()
+    ours.send((QUERY + " LIMIT 2", (), None, None, False, 10, (JSON,)))
+    ours.close()
+    assert worker.answer_requests(theirs, store) is None  # returned, raised nothing
