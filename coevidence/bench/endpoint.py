@@ -369,11 +369,16 @@ def start_serve(args: list[str], log: Path, name: str) -> Process:
     return Process(name, popen, url, log)
 
 
+def rdflib_endpoint_executable() -> Path:
+    """Where the ``rdflib-endpoint`` command of this Python's environment is (the ``bench`` extras)."""
+    return Path(sys.executable).with_name("rdflib-endpoint")
+
+
 def start_rdflib_endpoint(files: list[Path], log: Path, port: int, deadline: float = 3600, *,
                           system: str = "rdflib-endpoint") -> Process:
     """Start rdflib-endpoint on the files (on the store *system* names, see
     ``RDFLIB_SYSTEMS``) and wait until it has loaded them and answers."""
-    executable = Path(sys.executable).with_name("rdflib-endpoint")
+    executable = rdflib_endpoint_executable()
     command = [str(executable), "serve", *map(str, files), "--host", "127.0.0.1", "--port", str(port),
                "--store", RDFLIB_SYSTEMS[system]]
     out = log.open("ab")
@@ -583,6 +588,14 @@ def run_benchmark(*, pilots: int, seed: int, repeat: int, min_time: float, warmu
                   systems: list[str], say: Callable[[str], None]) -> tuple[Results, Dataset]:
     from coevidence.bench.virtuoso import MEMORY_SETTINGS, LocalVirtuoso, virtuoso_missing
 
+    asked = [system for system in RDFLIB_SYSTEMS if system in systems]
+    if asked and not rdflib_endpoint_executable().is_file():
+        # checked first: otherwise the other systems are measured for minutes before it fails
+        raise click.ClickException(
+            f"{', '.join(asked)} cannot run: rdflib-endpoint is not installed beside this Python "
+            f"({rdflib_endpoint_executable()}); install the benchmark extras with "
+            "`pip install -e '.[bench]'`, or leave those systems out with --systems"
+        )
     workdir.mkdir(parents=True, exist_ok=True)
     dataset = prepare(workdir, pilots, seed, say)
     say(f"{dataset.triples:,} triples of data (+ ontology and vocabularies) in {dataset.folder}")

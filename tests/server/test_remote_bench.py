@@ -171,3 +171,18 @@ def test_warm_rounds_follow_the_cold_ones_query_by_query():
     assert calls == (["a", "b", "b", "a", "a", "b"] + ["a warm"] * 4) * 2
     assert all(len(results.warm_cell(q.name, "a warm").runs) == 3 for q in queries)
     assert all(len(results.cell(q.name, "b").runs) == 3 for q in queries)
+
+
+def test_a_missing_rdflib_endpoint_is_said_at_once_without_a_traceback(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from coevidence.bench import endpoint
+    from coevidence.cli import main
+
+    monkeypatch.setattr(endpoint, "rdflib_endpoint_executable", lambda: tmp_path / "no" / "rdflib-endpoint")
+    work = tmp_path / "work"
+    result = CliRunner().invoke(main, ["bench", "endpoint", "--pilots", "2", "--systems", "oxigraph,rdflib-endpoint",
+                                       "--workdir", str(work)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "rdflib-endpoint is not installed" in result.output and "pip install -e '.[bench]'" in result.output
+    assert not work.exists()  # nothing measured or prepared first
