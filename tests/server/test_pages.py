@@ -622,3 +622,22 @@ def test_whole_dataset_figures_warmed_at_start_are_not_computed_for_a_visitor(re
         app.extensions[warm.STOP].set()
         thread.join(30)
     assert not thread.is_alive()
+
+
+def test_after_the_warm_up_a_first_pilot_document_parses_no_query_and_compiles_no_template(real_store, monkeypatch):
+    """The policy scan parses a page query holding a word such as ?from with rdflib (50 ms
+    each) and Jinja compiles each template on first use: the warm-up does both once per
+    process, so the first visitor of a pilot's page waits for neither."""
+    from coevidence.server.linkeddata import warm
+    from coevidence.server.sparql import second_look
+
+    app = create_app({"STORE": real_store, "TESTING": True})
+    warm.warm(app)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("parsed or compiled for a visitor")
+
+    monkeypatch.setattr(second_look, "parse", refuse)
+    monkeypatch.setattr(app.jinja_env, "compile", refuse)
+    for path in ("/doc/pilot/fi-youth-co-empowerment", "/pilots/ee-voru-disability", "/compare", "/doc/organisation/helpific"):
+        assert app.test_client().get(path, headers={"Accept": "text/html"}).status_code == 200, path
