@@ -14,7 +14,8 @@ them to N-Triples, then runs a mix of cross-pilot queries on
 
 Every system holds the same triples (the data, the ontology and the vocabularies). Each
 query runs once to warm up, then in rounds, the systems taking turns, at least ``--repeat``
-times and until its rounds have taken ``--min-time`` seconds; the tables give medians.
+times and until its rounds have taken ``--min-time`` seconds; the tables give medians. A
+``serve`` is measured once its background warm-up has finished (see :func:`wait_for_warm_up`).
 
 **Cold and warm.** ``coevidence serve`` keeps answers for a data version (its result cache).
 The *cold* rounds measure a first run on a data version: every request to a ``serve``
@@ -369,6 +370,47 @@ def start_serve(args: list[str], log: Path, name: str) -> Process:
     return Process(name, popen, url, log)
 
 
+#: how long a started ``serve`` may take to finish its warm-up before the run gives up
+WARM_UP_DEADLINE_S = 900
+
+
+def health(url: str) -> dict:
+    """``/health`` of the server whose SPARQL endpoint is *url*."""
+    parts = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        connection.request("GET", "/health", headers={"Accept": "application/json"})
+        response = connection.getresponse()
+        return json.loads(response.read())
+    finally:
+        connection.close()
+
+
+def wait_for_warm_up(process: Process, deadline: float = WARM_UP_DEADLINE_S) -> tuple[float | None, str | None]:
+    """Wait until *process* (a ``serve``) has finished its background warm-up; return the
+    seconds it says the warm-up took (None when it has none) and, should the warm-up have
+    failed (it then tries again later, so the run goes on with a note), its error.
+
+    The warm-up runs the pages' whole-dataset queries on the server's own store as soon as
+    it starts (seconds at 1,000 pilots): measured during it, a query competes with them for
+    the workers (or the remote store) and for the web process, and the harness would
+    measure the start-up, not the server. ``bench start`` measures the start."""
+    ends = time.monotonic() + deadline
+    while True:
+        state = health(process.url).get("warm_up")
+        if state is None:
+            return None, None
+        if not state.get("running") and state.get("version") is not None:
+            return state.get("seconds"), None
+        if state.get("error") and not state.get("running"):
+            return None, str(state["error"])
+        if process.popen.poll() is not None:
+            raise click.ClickException(f"{process.name} stopped during its warm-up: {process.log.read_text(errors='replace')[-800:]}")
+        if time.monotonic() > ends:
+            raise click.ClickException(f"{process.name} had not finished its warm-up after {deadline:g} s")
+        time.sleep(0.2)
+
+
 def rdflib_endpoint_executable() -> Path:
     """Where the ``rdflib-endpoint`` command of this Python's environment is (the ``bench`` extras)."""
     return Path(sys.executable).with_name("rdflib-endpoint")
@@ -648,6 +690,13 @@ def run_benchmark(*, pilots: int, seed: int, repeat: int, min_time: float, warmu
                 warm_clients["serve→virtuoso"] = HttpClient(process.url)
         if warm_clients and "virtuoso" in clients:
             warm_clients["virtuoso"] = clients["virtuoso"]  # the yardstick of the warm rounds
+        for process in processes:
+            seconds, error = wait_for_warm_up(process)
+            if seconds is not None:
+                results.loads[f"{process.name} warm-up (waited for, before measuring)"] = seconds
+            if error is not None:
+                notes.append(f"{process.name}: its warm-up failed before the measurements ({error}); "
+                             "it tries again later, so it may have overlapped them.")
         if clients:
             say("measuring " + ", ".join(clients) + f" ({warmup} warm-up + at least {repeat} rounds per query)"
                 + (f", then warm: {', '.join(warm_clients)}" if warm_clients else ""))
@@ -828,6 +877,9 @@ def report(results: Results, dataset: Dataset, pilots: int, command: str | None 
         "- `virtuoso`: Virtuoso open source from Debian, on loopback, asked directly over HTTP",
         "  (same `timeout` parameter as the server sends); buffers set for 2 GB of RAM.",
         "- `serve→virtuoso`: `coevidence serve --endpoint <that Virtuoso>` (RemoteStore, SPARQLWrapper).",
+        "- both `serve` systems are measured only once their background warm-up (the pages' whole-dataset",
+        "  queries, run at start) has finished, as `/health` says: during it a query competes with those",
+        "  for the workers or for Virtuoso (`bench start` measures the start).",
         "- `rdflib-endpoint`: `rdflib-endpoint serve FILES` (rdflib's in-memory store, FastAPI/uvicorn);",
         "  `rdflib-endpoint/oxigraph`: the same with `--store Oxigraph` (oxrdflib: pyoxigraph under rdflib);",
         "  each measured after the others and restarted after every time-out, since it cannot stop a query.",

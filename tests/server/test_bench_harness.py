@@ -31,10 +31,95 @@ def test_bench_endpoint_measures_serve_cold_and_warm(workdir):
         assert len(warm) >= 2 and all(run.cached for run in warm), warm
         # the server and pyoxigraph in-process agree on the answer's size
         assert results.cell(query.name, "serve").rows == results.cell(query.name, "oxigraph").rows
+    # the measurements began only once the server's warm-up had finished
+    assert any(name.startswith("serve warm-up") for name in results.loads), results.loads
     text = endpoint.report(results, dataset, pilots=2)
     assert "## Cold: the first run of each query" in text
     assert "## Warm: the same request again" in text
     assert "## Notes" not in text  # no failure, no row count differing between the systems
+
+
+class _Health:
+    """A loopback server whose ``/health`` gives *states* one after the other (the last
+    one again and again)."""
+
+    def __init__(self, states):
+        import http.server
+        import json
+        import threading
+
+        self.states, self.asked = list(states), 0
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                state = outer.states[min(outer.asked, len(outer.states) - 1)]
+                outer.asked += 1
+                body = json.dumps({"status": "ok", "warm_up": state}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/sparql"
+
+    def process(self, tmp_path):
+        popen = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+        return endpoint.Process("serve", popen, self.url, tmp_path / "serve.log")
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.mark.parametrize(
+    ("states", "expected"),
+    [
+        ([{"running": True, "version": None, "seconds": None}] * 2
+         + [{"running": False, "version": "v1", "seconds": 7.5}], (7.5, None)),
+        ([None], (None, None)),  # no warm-up (it is off): nothing to wait for
+        ([{"running": True, "version": None, "seconds": None},
+          {"running": False, "version": None, "seconds": None, "error": "the store timed out"}],
+         (None, "the store timed out")),
+    ],
+)
+def test_wait_for_warm_up_waits_until_the_warm_up_has_ended(tmp_path, states, expected):
+    health = _Health(states)
+    process = health.process(tmp_path)
+    try:
+        assert endpoint.wait_for_warm_up(process, deadline=30) == expected
+        assert health.asked == len(states)  # it asked until the state changed, and no longer
+    finally:
+        process.popen.kill()
+        process.popen.wait()
+        health.close()
+
+
+def test_wait_for_warm_up_gives_up_at_its_deadline_and_when_the_server_stops(tmp_path):
+    import click
+
+    health = _Health([{"running": True, "version": None, "seconds": None}])
+    process = health.process(tmp_path)
+    try:
+        with pytest.raises(click.ClickException, match="had not finished its warm-up after 0.5 s"):
+            endpoint.wait_for_warm_up(process, deadline=0.5)
+        process.popen.kill()
+        process.popen.wait()
+        (tmp_path / "serve.log").write_text("the zygote died")
+        with pytest.raises(click.ClickException, match="stopped during its warm-up: the zygote died"):
+            endpoint.wait_for_warm_up(process, deadline=30)
+    finally:
+        if process.popen.poll() is None:
+            process.popen.kill()
+            process.popen.wait()
+        health.close()
 
 
 def test_bench_start_measures_start_up_and_memory(workdir):
