@@ -281,8 +281,19 @@ def _canonical_term(value: Mapping[str, str]) -> dict[str, str]:
     """One term of an endpoint's JSON results as SPARQL 1.1 JSON writes it (the same term as
     :func:`json_tuple` reads)."""
     kind = value.get("type")
-    if kind == "uri" and len(value) == 2 and "value" in value:
-        return value  # type: ignore[return-value]  # already canonical: the common case
+    size = len(value)
+    # the common cases, answered without building a term (each as json_tuple reads it)
+    if "value" in value:
+        if kind == "uri" and size == 2:
+            return value  # type: ignore[return-value]  # already canonical
+        if kind in {"literal", "typed-literal"} and size == 3:
+            datatype = value.get("datatype")
+            if datatype and datatype != _XSD_STRING:  # a typed literal (Virtuoso: "typed-literal")
+                return value if kind == "literal" else {"type": "literal", "value": value["value"], "datatype": datatype}  # type: ignore[return-value]
+            if kind == "literal" and value.get("xml:lang"):
+                return value  # type: ignore[return-value]  # a literal with a language
+        if kind == "literal" and size == 2:
+            return value  # type: ignore[return-value]  # a simple literal
     term = json_tuple(value)
     if term[0] == IRI:
         return {"type": "uri", "value": term[1]}
@@ -368,9 +379,14 @@ def _read_bounded(raw, limit: int | None) -> bytes:
     return body
 
 
-def _cut_by_bytes(solutions: list, max_bytes: int | None) -> tuple[list, bool]:
-    """The first *solutions* (SPARQL JSON bindings) whose terms fit in *max_bytes*."""
-    if max_bytes is None:
+def _cut_by_bytes(solutions: list, max_bytes: int | None, body_bytes: int | None = None) -> tuple[list, bool]:
+    """The first *solutions* (SPARQL JSON bindings) whose terms fit in *max_bytes*.
+
+    *body_bytes*, the length of the JSON they were read from, settles it at once when it is
+    within *max_bytes*: a term takes at least as many bytes in that JSON as it is counted for
+    here (its value is no shorter there, and its variable's name with the term's braces and
+    keys, ``"v":{"value":""}`` at the least, take the 16 counted beside it)."""
+    if max_bytes is None or (body_bytes is not None and body_bytes <= max_bytes):
         return solutions, False
     size = 0
     for index, solution in enumerate(solutions):
@@ -692,8 +708,9 @@ class RemoteStore:
         content_type = answer.response.info().get("Content-Type", "")
         if "json" not in content_type:
             raise StoreUnavailable(f"the endpoint answered with {content_type or 'no content type'}, not SPARQL JSON results")
+        body = answer.response.read()
         try:
-            data = orjson.loads(answer.response.read())
+            data = orjson.loads(body)
         except ValueError as error:
             raise StoreUnavailable(f"the endpoint's JSON results do not parse: {error}") from None
         if not isinstance(data, dict):
@@ -709,7 +726,7 @@ class RemoteStore:
         if max_rows >= 0 and len(solutions) > max_rows:
             solutions = solutions[:max_rows]
             truncated = True
-        solutions, cut = _cut_by_bytes(solutions, max_bytes)
+        solutions, cut = _cut_by_bytes(solutions, max_bytes, len(body))
         truncated = truncated or cut
         variables = [Variable(name) for name in names]
         if writable == JSON_RESULTS:
