@@ -12,6 +12,12 @@ under waitress with the options
 settings: the same threads, connection limit, buffering). It prints the line ``ceiling: serving
 at http://127.0.0.1:PORT/`` once it listens and runs until SIGTERM. No app, no store: what
 HTTP, waitress and Flask cost for a page of that size on this machine.
+
+``python -m coevidence.bench.ceiling --answers ANSWERS.json`` is the same for ``bench
+endpoint``: ``GET /sparql?query=TEXT`` is answered with the bytes listed for TEXT in the JSON
+object ``{"TEXT": "SPARQL JSON results"}`` (``application/sparql-results+json``; 404 for a
+query not listed). Its latency is what any server built on Flask and waitress pays on this
+machine before it does any work of its own: the floor under a server's own time.
 """
 
 from __future__ import annotations
@@ -62,15 +68,34 @@ def make_app(sizes: dict[str, tuple[int, str]]) -> Flask:
     return app
 
 
+def make_answers_app(answers: dict[str, bytes]) -> Flask:
+    """``GET /sparql?query=TEXT`` answered with ``answers[TEXT]`` (SPARQL JSON results)."""
+    app = Flask(__name__)
+
+    @app.get("/sparql")
+    def sparql() -> Response:
+        body = answers.get(request.args.get("query", ""))
+        if body is None:
+            return Response("no answer for this query\n", status=404, mimetype="text/plain")
+        return Response(body, mimetype="application/sparql-results+json")
+
+    return app
+
+
 def main(argv: list[str]) -> None:
     import waitress
 
     from coevidence.server.cli import waitress_options
     from coevidence.server.settings import resolve
 
-    with open(argv[0], encoding="utf-8") as stream:
-        sizes = {str(path): (int(size), str(encoding)) for path, (size, encoding) in json.load(stream).items()}
-    server = waitress.create_server(make_app(sizes), host="127.0.0.1", port=0, **waitress_options(resolve({})))
+    if argv[:1] == ["--answers"]:
+        with open(argv[1], encoding="utf-8") as stream:
+            app = make_answers_app({str(text): str(body).encode() for text, body in json.load(stream).items()})
+    else:
+        with open(argv[0], encoding="utf-8") as stream:
+            sizes = {str(path): (int(size), str(encoding)) for path, (size, encoding) in json.load(stream).items()}
+        app = make_app(sizes)
+    server = waitress.create_server(app, host="127.0.0.1", port=0, **waitress_options(resolve({})))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print(f"ceiling: serving at http://127.0.0.1:{server.effective_port}/", flush=True)
     server.run()

@@ -6,6 +6,9 @@ them to N-Triples, then runs a mix of cross-pilot queries on
 - ``oxigraph``: pyoxigraph in-process, holding the files as the server's workers do (the
   engine alone, no HTTP);
 - ``serve``: ``coevidence serve --data FILE`` over HTTP (the embedded store);
+- ``flask``: the floor under ``serve``: a bare Flask app under the same waitress settings,
+  answering each query with the bytes ``serve`` answered it with (no store, no checks, no
+  cache; :mod:`.ceiling`), so its latency is what HTTP, waitress and Flask alone cost here;
 - ``virtuoso``: Virtuoso 7 open source over HTTP, asked directly;
 - ``serve→virtuoso``: ``coevidence serve --endpoint`` in front of that Virtuoso;
 - ``rdflib-endpoint``: rdflib-endpoint serving the same files on rdflib's in-memory store;
@@ -66,7 +69,7 @@ RESULTS_JSON = "application/sparql-results+json"
 MAX_ROUNDS = 400
 
 RDFLIB_SYSTEMS = {"rdflib-endpoint": "default", "rdflib-endpoint/oxigraph": "Oxigraph"}
-SYSTEMS = ("oxigraph", "serve", "virtuoso", "serve→virtuoso", *RDFLIB_SYSTEMS)
+SYSTEMS = ("oxigraph", "serve", "flask", "virtuoso", "serve→virtuoso", *RDFLIB_SYSTEMS)
 #: the systems with a result cache, measured warm too (beside Virtuoso, direct)
 CACHED_SYSTEMS = ("serve", "serve→virtuoso")
 #: the ``max-rows`` the cold rounds count down from (the servers are started with this cap)
@@ -411,6 +414,39 @@ def wait_for_warm_up(process: Process, deadline: float = WARM_UP_DEADLINE_S) -> 
         time.sleep(0.2)
 
 
+def answer_body(url: str, sparql: str, limit: float) -> str:
+    """The SPARQL JSON results that the endpoint at *url* answers *sparql* with."""
+    parts = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=limit)
+    try:
+        connection.request("GET", f"{parts.path}?{urllib.parse.urlencode({'query': sparql})}", headers={"Accept": RESULTS_JSON})
+        response = connection.getresponse()
+        body = response.read()
+    finally:
+        connection.close()
+    if response.status != 200:
+        raise click.ClickException(f"serve answered HTTP {response.status} to a query of the mix: {body[:300]!r}")
+    return body.decode()
+
+
+def start_floor(answers: dict[str, str], workdir: Path) -> Process:
+    """Start the ``flask`` system: :mod:`.ceiling` answering each query of *answers* with
+    its bytes, under the server's waitress settings."""
+    file = workdir / "flask-answers.json"
+    file.write_text(json.dumps(answers), encoding="utf-8")
+    log = workdir / "flask.log"
+    stderr = log.open("wb")
+    popen = subprocess.Popen([sys.executable, "-m", "coevidence.bench.ceiling", "--answers", str(file)],
+                             stdout=subprocess.PIPE, stderr=stderr, stdin=subprocess.DEVNULL, text=True)
+    stderr.close()
+    assert popen.stdout is not None
+    line = popen.stdout.readline()
+    if "ceiling: serving at " not in line:
+        popen.wait(timeout=30)
+        raise click.ClickException(f"the bare Flask app did not start: {log.read_text(errors='replace')[-800:]}")
+    return Process("flask", popen, line.split("ceiling: serving at ", 1)[1].split()[0].rstrip("/") + "/sparql", log)
+
+
 def rdflib_endpoint_executable() -> Path:
     """Where the ``rdflib-endpoint`` command of this Python's environment is (the ``bench`` extras)."""
     return Path(sys.executable).with_name("rdflib-endpoint")
@@ -591,6 +627,10 @@ def _rounds(results: Results, cell: Callable[[str, str], Cell], name: str, text:
         rounds += 1
 
 
+def clients_url(processes: list[Process], name: str) -> str:
+    return next(process.url for process in processes if process.name == name)
+
+
 def measure_rdflib(results: Results, dataset: Dataset, workdir: Path, warmup: int, say: Callable[[str], None],
                    system: str = "rdflib-endpoint") -> None:
     """rdflib-endpoint on one of its stores (*system*), query by query, restarted after
@@ -630,6 +670,8 @@ def run_benchmark(*, pilots: int, seed: int, repeat: int, min_time: float, warmu
                   systems: list[str], say: Callable[[str], None]) -> tuple[Results, Dataset]:
     from coevidence.bench.virtuoso import MEMORY_SETTINGS, LocalVirtuoso, virtuoso_missing
 
+    if "flask" in systems and "serve" not in systems:
+        raise click.ClickException("flask answers with serve's answers: measure serve too")
     asked = [system for system in RDFLIB_SYSTEMS if system in systems]
     if asked and not rdflib_endpoint_executable().is_file():
         # checked first: otherwise the other systems are measured for minutes before it fails
@@ -697,6 +739,11 @@ def run_benchmark(*, pilots: int, seed: int, repeat: int, min_time: float, warmu
             if error is not None:
                 notes.append(f"{process.name}: its warm-up failed before the measurements ({error}); "
                              "it tries again later, so it may have overlapped them.")
+        if "flask" in systems:
+            answers = {query.text(): answer_body(clients_url(processes, "serve"), query.text(), limit) for query in queries}
+            process = start_floor(answers, workdir)
+            processes.append(process)
+            clients["flask"] = HttpClient(process.url)
         if clients:
             say("measuring " + ", ".join(clients) + f" ({warmup} warm-up + at least {repeat} rounds per query)"
                 + (f", then warm: {', '.join(warm_clients)}" if warm_clients else ""))
@@ -874,6 +921,9 @@ def report(results: Results, dataset: Dataset, pilots: int, command: str | None 
         "  materialised; no HTTP, no time limit.",
         f"- `serve`: `coevidence serve --data FILE --workers 2 --threads 4 --max-rows {SERVE_MAX_ROWS}` over HTTP",
         "  (the default, in-memory mode of the embedded store).",
+        "- `flask`: the floor under `serve`'s own time: a bare Flask app under the same waitress settings",
+        "  (`python -m coevidence.bench.ceiling --answers`), answering each query with the bytes `serve`",
+        "  answered it with: no store, no checks, no cache, no query worker.",
         "- `virtuoso`: Virtuoso open source from Debian, on loopback, asked directly over HTTP",
         "  (same `timeout` parameter as the server sends); buffers set for 2 GB of RAM.",
         "- `serve→virtuoso`: `coevidence serve --endpoint <that Virtuoso>` (RemoteStore, SPARQLWrapper).",
@@ -977,6 +1027,13 @@ def targets(results: Results, systems: list[str]) -> list[str]:
             f"(target < 1.5 ms: {_met(overhead < 0.0015)}); from {format_seconds(min(own))} "
             f"to {format_seconds(max(own))}."
         )
+    if {"serve", "flask"} <= set(systems):
+        floors = [results.median(n, "flask") for n in names]
+        lines.append(
+            f"  - the floor, `flask` (HTTP, waitress and Flask alone, the same answers): {format_seconds(statistics.median(floors))} "
+            f"median over the queries, from {format_seconds(min(floors))} to {format_seconds(max(floors))}; "
+            f"`serve`'s own time less it: {format_seconds(results.mix_overhead('serve') - statistics.median(floors))}."
+        )
     if {"serve", "oxigraph"} <= set(systems):
         overheads = [results.median(n, "serve") - results.median(n, "oxigraph") for n in names]
         lines.append(
@@ -1040,6 +1097,8 @@ def command(pilots: int, seed: int, repeat: int, min_time: float, warmup: int, l
     unknown = [name for name in chosen if name not in SYSTEMS]
     if unknown:
         raise click.BadParameter(f"unknown system {unknown[0]!r}; choose from {', '.join(SYSTEMS)}", param_hint="--systems")
+    if "flask" in chosen and "serve" not in chosen:
+        raise click.BadParameter("flask answers with serve's answers: measure serve too", param_hint="--systems")
 
     def say(message: str) -> None:
         click.echo(message, err=True)

@@ -19,7 +19,7 @@ def workdir(tmp_path_factory):
 def test_bench_endpoint_measures_serve_cold_and_warm(workdir):
     results, dataset = endpoint.run_benchmark(
         pilots=2, seed=0, repeat=2, min_time=0.0, warmup=1, limit=30.0, workdir=workdir,
-        systems=["oxigraph", "serve"], say=lambda message: None,
+        systems=["oxigraph", "serve", "flask"], say=lambda message: None,
     )
     assert dataset.triples > 1000
     for query in results.queries:
@@ -31,11 +31,16 @@ def test_bench_endpoint_measures_serve_cold_and_warm(workdir):
         assert len(warm) >= 2 and all(run.cached for run in warm), warm
         # the server and pyoxigraph in-process agree on the answer's size
         assert results.cell(query.name, "serve").rows == results.cell(query.name, "oxigraph").rows
+        # the floor answered every run with serve's answer, from no engine
+        floor = results.cell(query.name, "flask").runs
+        assert floor and all(run.error is None and run.engine is None for run in floor), floor
+        assert results.cell(query.name, "flask").rows == results.cell(query.name, "serve").rows
     # the measurements began only once the server's warm-up had finished
     assert any(name.startswith("serve warm-up") for name in results.loads), results.loads
     text = endpoint.report(results, dataset, pilots=2)
     assert "## Cold: the first run of each query" in text
     assert "## Warm: the same request again" in text
+    assert "the floor, `flask` (HTTP, waitress and Flask alone, the same answers)" in text
     assert "## Notes" not in text  # no failure, no row count differing between the systems
 
 
@@ -153,3 +158,21 @@ def test_descendants_include_children_of_children():
     finally:
         shell.kill()
         shell.wait()
+
+
+def test_the_floor_answers_only_the_queries_it_was_given():
+    from coevidence.bench.ceiling import make_answers_app
+
+    client = make_answers_app({"ASK {}": b'{"head":{},"boolean":true}'}).test_client()
+    answer = client.get("/sparql", query_string={"query": "ASK {}"})
+    assert answer.status_code == 200 and answer.mimetype == "application/sparql-results+json"
+    assert answer.data == b'{"head":{},"boolean":true}'
+    assert client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"}).status_code == 404
+
+
+def test_bench_endpoint_refuses_the_floor_without_serve():
+    from click.testing import CliRunner
+
+    result = CliRunner().invoke(endpoint.command, ["--systems", "oxigraph,flask"])
+    assert result.exit_code == 2
+    assert "flask answers with serve's answers: measure serve too" in result.output
