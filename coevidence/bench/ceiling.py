@@ -14,10 +14,13 @@ at http://127.0.0.1:PORT/`` once it listens and runs until SIGTERM. No app, no s
 HTTP, waitress and Flask cost for a page of that size on this machine.
 
 ``python -m coevidence.bench.ceiling --answers ANSWERS.json`` is the same for ``bench
-endpoint``: ``GET /sparql?query=TEXT`` is answered with the bytes listed for TEXT in the JSON
-object ``{"TEXT": "SPARQL JSON results"}`` (``application/sparql-results+json``; 404 for a
-query not listed). Its latency is what any server built on Flask and waitress pays on this
-machine before it does any work of its own: the floor under a server's own time.
+endpoint``: ``GET /sparql?query=TEXT`` is answered, after sleeping ``SECONDS``, with the bytes
+listed for TEXT in the JSON object ``{"TEXT": ["SPARQL JSON results", SECONDS]}``
+(``application/sparql-results+json``, the time slept in ``Server-Timing`` as ``engine``; 404
+for a query not listed). Its latency less its sleep is what any server built on Flask and
+waitress pays on this machine for a query that keeps it waiting that long, before it does any
+work of its own: the floor under a server's own time (waking after a wait costs more than
+answering at once, so the wait is part of the floor).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import os
 import signal
 import statistics
 import sys
+import time
 
 from flask import Flask, Response, request
 
@@ -68,16 +72,23 @@ def make_app(sizes: dict[str, tuple[int, str]]) -> Flask:
     return app
 
 
-def make_answers_app(answers: dict[str, bytes]) -> Flask:
-    """``GET /sparql?query=TEXT`` answered with ``answers[TEXT]`` (SPARQL JSON results)."""
+def make_answers_app(answers: dict[str, tuple[bytes, float]]) -> Flask:
+    """``GET /sparql?query=TEXT`` answered with ``answers[TEXT]``: (SPARQL JSON results,
+    seconds to sleep first)."""
     app = Flask(__name__)
 
     @app.get("/sparql")
     def sparql() -> Response:
-        body = answers.get(request.args.get("query", ""))
-        if body is None:
+        answer = answers.get(request.args.get("query", ""))
+        if answer is None:
             return Response("no answer for this query\n", status=404, mimetype="text/plain")
-        return Response(body, mimetype="application/sparql-results+json")
+        body, seconds = answer
+        started = time.perf_counter()
+        if seconds > 0:
+            time.sleep(seconds)
+        slept = (time.perf_counter() - started) * 1000
+        return Response(body, mimetype="application/sparql-results+json",
+                        headers={"Server-Timing": f"engine;dur={slept:.3f}"})
 
     return app
 
@@ -90,7 +101,8 @@ def main(argv: list[str]) -> None:
 
     if argv[:1] == ["--answers"]:
         with open(argv[1], encoding="utf-8") as stream:
-            app = make_answers_app({str(text): str(body).encode() for text, body in json.load(stream).items()})
+            app = make_answers_app({str(text): (str(body).encode(), float(seconds))
+                                    for text, (body, seconds) in json.load(stream).items()})
     else:
         with open(argv[0], encoding="utf-8") as stream:
             sizes = {str(path): (int(size), str(encoding)) for path, (size, encoding) in json.load(stream).items()}

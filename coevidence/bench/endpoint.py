@@ -6,9 +6,11 @@ them to N-Triples, then runs a mix of cross-pilot queries on
 - ``oxigraph``: pyoxigraph in-process, holding the files as the server's workers do (the
   engine alone, no HTTP);
 - ``serve``: ``coevidence serve --data FILE`` over HTTP (the embedded store);
-- ``flask``: the floor under ``serve``: a bare Flask app under the same waitress settings,
-  answering each query with the bytes ``serve`` answered it with (no store, no checks, no
-  cache; :mod:`.ceiling`), so its latency is what HTTP, waitress and Flask alone cost here;
+- ``flask``: the floor under ``serve``'s own time: a bare Flask app under the same waitress
+  settings that sleeps as long as ``serve``'s engine took on a query (one uncached run, its
+  ``Server-Timing``), then answers with the bytes ``serve`` answered (no store, no checks, no
+  cache, no worker; :mod:`.ceiling`): its latency less its sleep is what HTTP, waitress, Flask
+  and waking after that wait cost on this machine;
 - ``virtuoso``: Virtuoso 7 open source over HTTP, asked directly;
 - ``serve→virtuoso``: ``coevidence serve --endpoint`` in front of that Virtuoso;
 - ``rdflib-endpoint``: rdflib-endpoint serving the same files on rdflib's in-memory store;
@@ -414,8 +416,9 @@ def wait_for_warm_up(process: Process, deadline: float = WARM_UP_DEADLINE_S) -> 
         time.sleep(0.2)
 
 
-def answer_body(url: str, sparql: str, limit: float) -> str:
-    """The SPARQL JSON results that the endpoint at *url* answers *sparql* with."""
+def answer_body(url: str, sparql: str, limit: float) -> tuple[str, float]:
+    """The SPARQL JSON results that the endpoint at *url* answers *sparql* with, and the
+    seconds its engine took (its ``Server-Timing``; 0 if it says none)."""
     parts = urllib.parse.urlsplit(url)
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=limit)
     try:
@@ -426,12 +429,12 @@ def answer_body(url: str, sparql: str, limit: float) -> str:
         connection.close()
     if response.status != 200:
         raise click.ClickException(f"serve answered HTTP {response.status} to a query of the mix: {body[:300]!r}")
-    return body.decode()
+    return body.decode(), engine_seconds(response.getheader("Server-Timing")) or 0.0
 
 
-def start_floor(answers: dict[str, str], workdir: Path) -> Process:
+def start_floor(answers: dict[str, tuple[str, float]], workdir: Path) -> Process:
     """Start the ``flask`` system: :mod:`.ceiling` answering each query of *answers* with
-    its bytes, under the server's waitress settings."""
+    its bytes after sleeping its seconds, under the server's waitress settings."""
     file = workdir / "flask-answers.json"
     file.write_text(json.dumps(answers), encoding="utf-8")
     log = workdir / "flask.log"
@@ -740,7 +743,9 @@ def run_benchmark(*, pilots: int, seed: int, repeat: int, min_time: float, warmu
                 notes.append(f"{process.name}: its warm-up failed before the measurements ({error}); "
                              "it tries again later, so it may have overlapped them.")
         if "flask" in systems:
-            answers = {query.text(): answer_body(clients_url(processes, "serve"), query.text(), limit) for query in queries}
+            # each answer as serve gave it, after the time its engine took (asked once, uncached)
+            serve_url = clients_url(processes, "serve")
+            answers = {query.text(): answer_body(serve_url, query.text(), limit) for query in queries}
             process = start_floor(answers, workdir)
             processes.append(process)
             clients["flask"] = HttpClient(process.url)
@@ -852,6 +857,8 @@ def report(results: Results, dataset: Dataset, pilots: int, command: str | None 
         extra.append("serve − oxigraph")
     if "serve" in systems:
         extra.append("serve − its engine")
+    if {"serve", "flask"} <= set(systems):
+        extra.append("flask − its sleep")
     for rdflib_system in RDFLIB_SYSTEMS:
         if {"serve", rdflib_system} <= set(systems):
             extra.append(f"{rdflib_system} ÷ serve")
@@ -922,8 +929,10 @@ def report(results: Results, dataset: Dataset, pilots: int, command: str | None 
         f"- `serve`: `coevidence serve --data FILE --workers 2 --threads 4 --max-rows {SERVE_MAX_ROWS}` over HTTP",
         "  (the default, in-memory mode of the embedded store).",
         "- `flask`: the floor under `serve`'s own time: a bare Flask app under the same waitress settings",
-        "  (`python -m coevidence.bench.ceiling --answers`), answering each query with the bytes `serve`",
-        "  answered it with: no store, no checks, no cache, no query worker.",
+        "  (`python -m coevidence.bench.ceiling --answers`) that sleeps as long as `serve`'s engine took on",
+        "  the query (one uncached run beforehand), then answers with the bytes `serve` answered: no store,",
+        "  no checks, no cache, no query worker. Its own time (latency − its sleep, which it reports as",
+        "  `engine` in `Server-Timing`) is what HTTP, waitress, Flask and waking after that wait cost here.",
         "- `virtuoso`: Virtuoso open source from Debian, on loopback, asked directly over HTTP",
         "  (same `timeout` parameter as the server sends); buffers set for 2 GB of RAM.",
         "- `serve→virtuoso`: `coevidence serve --endpoint <that Virtuoso>` (RemoteStore, SPARQLWrapper).",
@@ -976,11 +985,12 @@ def extra_cells(results: Results, query: str | None, extra: list[str]) -> list[s
             else:
                 cells.append(format_seconds(statistics.median(
                     results.median(q.name, "serve") - results.median(q.name, "oxigraph") for q in results.queries)))
-        elif column == "serve − its engine":
+        elif column in ("serve − its engine", "flask − its sleep"):
+            system = column.split()[0]
             if query:
-                cells.append(format_seconds(results.cell(query, "serve").overhead()))
+                cells.append(format_seconds(results.cell(query, system).overhead()))
             else:
-                cells.append(format_seconds(results.mix_overhead("serve")))
+                cells.append(format_seconds(results.mix_overhead(system)))
         elif column == "serve→virtuoso ÷ virtuoso":
             if query:
                 cells.append(f"{ratio(med('serve→virtuoso'), med('virtuoso')):.2f}×")
@@ -1027,12 +1037,13 @@ def targets(results: Results, systems: list[str]) -> list[str]:
             f"(target < 1.5 ms: {_met(overhead < 0.0015)}); from {format_seconds(min(own))} "
             f"to {format_seconds(max(own))}."
         )
-    if {"serve", "flask"} <= set(systems):
-        floors = [results.median(n, "flask") for n in names]
+    if {"serve", "flask"} <= set(systems) and results.mix_overhead("flask") == results.mix_overhead("flask"):
+        floors = [results.cell(n, "flask").overhead() for n in names]
+        floor = results.mix_overhead("flask")
         lines.append(
-            f"  - the floor, `flask` (HTTP, waitress and Flask alone, the same answers): {format_seconds(statistics.median(floors))} "
-            f"median over the queries, from {format_seconds(min(floors))} to {format_seconds(max(floors))}; "
-            f"`serve`'s own time less it: {format_seconds(results.mix_overhead('serve') - statistics.median(floors))}."
+            f"  - the floor, `flask` (HTTP, waitress and Flask alone, waiting as long as `serve`'s engine, the same "
+            f"answers): its own time {format_seconds(floor)} median over the queries, from {format_seconds(min(floors))} "
+            f"to {format_seconds(max(floors))}; `serve`'s own time less it: {format_seconds(results.mix_overhead('serve') - floor)}."
         )
     if {"serve", "oxigraph"} <= set(systems):
         overheads = [results.median(n, "serve") - results.median(n, "oxigraph") for n in names]
