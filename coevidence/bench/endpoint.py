@@ -59,13 +59,13 @@ from typing import Callable
 
 import click
 
+from coevidence.bench.options import DEFAULT_WORKDIR
 from coevidence.ontology import ID, ONTOLOGY_FILE, PREFIXES, VOCABULARIES_FILE
 from coevidence.server.stores.remote import quick_ack
 
 #: the ingest generator makes about 1,660 triples per pilot (with provenance): 900 pilots
 #: give the 1.5 million triples the issue asks for
 DEFAULT_PILOTS = 900
-DEFAULT_WORKDIR = Path.home() / ".cache" / "coevidence" / "bench-endpoint"
 RESULTS_JSON = "application/sparql-results+json"
 #: most measured rounds of one query (see measure_interleaved)
 MAX_ROUNDS = 400

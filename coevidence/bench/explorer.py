@@ -49,7 +49,8 @@ import click
 from rdflib import URIRef
 
 from coevidence.bench.procs import descendants, process_stats
-from coevidence.bench.endpoint import DEFAULT_WORKDIR, machine, prepare
+from coevidence.bench.endpoint import machine, prepare
+from coevidence.bench.options import synthetic_pilots
 from coevidence.bench.pages import _doc, _spread
 
 SIZES = (10, 100, 1000)
@@ -514,15 +515,12 @@ def write_report(results: list[dict], load: dict | None, output: Path, command: 
 
 
 @click.command("pages")
-@click.option("--pilots", "sizes", type=int, multiple=True, help=f"Sizes to measure [default: {', '.join(map(str, SIZES))}]; the load runs at the largest.")
-@click.option("--seed", default=0, show_default=True)
+@synthetic_pilots(SIZES, '; the load runs at the largest')
 @click.option("--samples", default=5, show_default=True, help="URLs of each kind of page (different pilots, questions...).")
 @click.option("--connections", "levels", type=click.IntRange(1, 200), multiple=True,
               help=f"Concurrent connections of the load [default: {', '.join(map(str, LEVELS))}].")
 @click.option("--seconds", default=15.0, show_default=True, type=click.FloatRange(0.1, 300), help="Length of each load level.")
 @click.option("--no-load", is_flag=True, help="Measure first and later views only.")
-@click.option("--workdir", type=click.Path(path_type=Path), default=DEFAULT_WORKDIR, show_default=True,
-              help="Where the synthetic data is kept between runs (shared with `bench endpoint`).")
 @click.option("--output", type=click.Path(path_type=Path), default=Path("benchmarks/pages.md"), show_default=True)
 def command(sizes, seed, samples, levels, seconds, no_load, workdir, output):
     """The explorer's pages: first view after a build, again, and under load."""

@@ -25,7 +25,8 @@ from pathlib import Path
 import click
 from rdflib import URIRef
 
-from coevidence.bench.endpoint import DEFAULT_WORKDIR, machine, prepare
+from coevidence.bench.endpoint import machine, prepare
+from coevidence.bench.options import synthetic_pilots
 
 SIZES = (10, 100, 1000)
 TARGET_PILOT_MS = 150
@@ -176,11 +177,8 @@ def write_report(results: list[dict], output: Path, command: str) -> None:
 
 
 @click.command("pages-ld")
-@click.option("--pilots", "sizes", type=int, multiple=True, help=f"Sizes to measure [default: {', '.join(map(str, SIZES))}].")
-@click.option("--seed", default=0, show_default=True)
+@synthetic_pilots(SIZES)
 @click.option("--samples", default=20, show_default=True, help="Resources of each kind to ask for.")
-@click.option("--workdir", type=click.Path(path_type=Path), default=DEFAULT_WORKDIR, show_default=True,
-              help="Where the synthetic data is kept between runs (shared with `bench endpoint`).")
 @click.option("--output", type=click.Path(path_type=Path), default=Path("benchmarks/linked-data.md"), show_default=True)
 def command(sizes, seed, samples, workdir, output):
     """Response times of the linked-data pages at growing numbers of pilots."""

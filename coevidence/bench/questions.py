@@ -19,7 +19,8 @@ from pathlib import Path
 
 import click
 
-from coevidence.bench.endpoint import DEFAULT_WORKDIR, machine, prepare
+from coevidence.bench.endpoint import machine, prepare
+from coevidence.bench.options import synthetic_pilots
 
 SIZES = (10, 100, 1000)
 
@@ -87,12 +88,9 @@ def write_report(results: list[dict], output: Path, command: str, timeout: float
 
 
 @click.command("questions")
-@click.option("--pilots", "sizes", type=int, multiple=True, help=f"Sizes to measure [default: {', '.join(map(str, SIZES))}].")
-@click.option("--seed", default=0, show_default=True)
+@synthetic_pilots(SIZES)
 @click.option("--repeat", default=3, show_default=True, help="Runs of each question.")
 @click.option("--timeout", default=5.0, show_default=True, help="Time limit of each run, in seconds (the server's default).")
-@click.option("--workdir", type=click.Path(path_type=Path), default=DEFAULT_WORKDIR, show_default=True,
-              help="Where the synthetic data is kept between runs (shared with `bench endpoint`).")
 @click.option("--output", type=click.Path(path_type=Path), default=Path("benchmarks/questions.md"), show_default=True)
 def command(sizes, seed, repeat, timeout, workdir, output):
     """Time every research question of the catalogue at growing numbers of pilots."""
