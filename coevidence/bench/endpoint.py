@@ -360,18 +360,24 @@ class Process:
                 self.popen.wait(timeout=10)
 
 
-def start_serve(args: list[str], log: Path, name: str) -> Process:
-    """Start ``coevidence serve`` on a free port and wait for its URL."""
-    command = [sys.executable, "-m", "coevidence", "serve", "--host", "127.0.0.1", "--port", "0", *args]
+def _launch(command: list[str], log: Path, marker: str, what: str) -> tuple[subprocess.Popen, str]:
+    """Start *command* (its standard error into *log*) and wait for its first line, which
+    must hold *marker*; return the process and the first word after the marker (its URL)."""
     stderr = log.open("wb")
     popen = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr, stdin=subprocess.DEVNULL, text=True)
     stderr.close()
     assert popen.stdout is not None
     line = popen.stdout.readline()
-    if "serving SPARQL at " not in line:
+    if marker not in line:
         popen.wait(timeout=30)
-        raise click.ClickException(f"coevidence serve did not start ({name}): {log.read_text(errors='replace')[-800:]}")
-    url = line.split("serving SPARQL at ", 1)[1].split()[0]
+        raise click.ClickException(f"{what} did not start: {log.read_text(errors='replace')[-800:]}")
+    return popen, line.split(marker, 1)[1].split()[0]
+
+
+def start_serve(args: list[str], log: Path, name: str) -> Process:
+    """Start ``coevidence serve`` on a free port and wait for its URL."""
+    command = [sys.executable, "-m", "coevidence", "serve", "--host", "127.0.0.1", "--port", "0", *args]
+    popen, url = _launch(command, log, "serving SPARQL at ", f"coevidence serve ({name})")
     return Process(name, popen, url, log)
 
 
@@ -438,16 +444,9 @@ def start_floor(answers: dict[str, tuple[str, float]], workdir: Path) -> Process
     file = workdir / "flask-answers.json"
     file.write_text(json.dumps(answers), encoding="utf-8")
     log = workdir / "flask.log"
-    stderr = log.open("wb")
-    popen = subprocess.Popen([sys.executable, "-m", "coevidence.bench.ceiling", "--answers", str(file)],
-                             stdout=subprocess.PIPE, stderr=stderr, stdin=subprocess.DEVNULL, text=True)
-    stderr.close()
-    assert popen.stdout is not None
-    line = popen.stdout.readline()
-    if "ceiling: serving at " not in line:
-        popen.wait(timeout=30)
-        raise click.ClickException(f"the bare Flask app did not start: {log.read_text(errors='replace')[-800:]}")
-    return Process("flask", popen, line.split("ceiling: serving at ", 1)[1].split()[0].rstrip("/") + "/sparql", log)
+    popen, url = _launch([sys.executable, "-m", "coevidence.bench.ceiling", "--answers", str(file)], log,
+                         "ceiling: serving at ", "the bare Flask app")
+    return Process("flask", popen, url.rstrip("/") + "/sparql", log)
 
 
 def rdflib_endpoint_executable() -> Path:
@@ -1004,6 +1003,12 @@ def extra_cells(results: Results, query: str | None, extra: list[str]) -> list[s
     return cells
 
 
+def _own_time(results: Results, system: str, names: list[str]) -> tuple[float, float, float]:
+    """*system*'s own time (see :meth:`Cell.overhead`): the median over the queries, the least, the most."""
+    values = [results.cell(name, system).overhead() for name in names]
+    return results.mix_overhead(system), min(values), max(values)
+
+
 def _met(condition: bool) -> str:
     return "met" if condition else "NOT met"
 
@@ -1028,23 +1033,21 @@ def targets(results: Results, systems: list[str]) -> list[str]:
                         f"  - {what} against `{rdflib_system}`: "
                         f"{format_ratio(ratio(results.mix_median(rdflib_system), results.mix_median(system)))} lower on the mix."
                     )
-    if "serve" in systems and results.mix_overhead("serve") == results.mix_overhead("serve"):
-        own = [results.cell(n, "serve").overhead() for n in names]
-        overhead = results.mix_overhead("serve")
+    own = {system: _own_time(results, system, names) for system in ("serve", "flask") if system in systems}
+    if "serve" in own and own["serve"][0] == own["serve"][0]:
+        overhead, low, high = own["serve"]
         lines.append(
             f"- cold, the server's own time within each request (latency − the engine's time in the server's "
             f"`Server-Timing` header, median over the runs, then over the queries): {format_seconds(overhead)} "
-            f"(target < 1.5 ms: {_met(overhead < 0.0015)}); from {format_seconds(min(own))} "
-            f"to {format_seconds(max(own))}."
+            f"(target < 1.5 ms: {_met(overhead < 0.0015)}); from {format_seconds(low)} to {format_seconds(high)}."
         )
-    if {"serve", "flask"} <= set(systems) and results.mix_overhead("flask") == results.mix_overhead("flask"):
-        floors = [results.cell(n, "flask").overhead() for n in names]
-        floor = results.mix_overhead("flask")
-        lines.append(
-            f"  - the floor, `flask` (HTTP, waitress and Flask alone, waiting as long as `serve`'s engine, the same "
-            f"answers): its own time {format_seconds(floor)} median over the queries, from {format_seconds(min(floors))} "
-            f"to {format_seconds(max(floors))}; `serve`'s own time less it: {format_seconds(results.mix_overhead('serve') - floor)}."
-        )
+        if "flask" in own and own["flask"][0] == own["flask"][0]:
+            floor, low, high = own["flask"]
+            lines.append(
+                f"  - the floor, `flask` (HTTP, waitress and Flask alone, waiting as long as `serve`'s engine, the same "
+                f"answers): its own time {format_seconds(floor)} median over the queries, from {format_seconds(low)} "
+                f"to {format_seconds(high)}; `serve`'s own time less it: {format_seconds(overhead - floor)}."
+            )
     if {"serve", "oxigraph"} <= set(systems):
         overheads = [results.median(n, "serve") - results.median(n, "oxigraph") for n in names]
         lines.append(
