@@ -385,16 +385,21 @@ def start_serve(args: list[str], log: Path, name: str) -> Process:
 WARM_UP_DEADLINE_S = 900
 
 
-def health(url: str) -> dict:
-    """``/health`` of the server whose SPARQL endpoint is *url*."""
+def _get(url: str, target: str, accept: str, timeout: float) -> tuple[http.client.HTTPResponse, bytes]:
+    """One GET of *target* (a path and query) on the host of *url*, on a connection of its own."""
     parts = urllib.parse.urlsplit(url)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
     try:
-        connection.request("GET", "/health", headers={"Accept": "application/json"})
+        connection.request("GET", target, headers={"Accept": accept})
         response = connection.getresponse()
-        return json.loads(response.read())
+        return response, response.read()
     finally:
         connection.close()
+
+
+def health(url: str) -> dict:
+    """``/health`` of the server whose SPARQL endpoint is *url*."""
+    return json.loads(_get(url, "/health", "application/json", 30)[1])
 
 
 def wait_for_warm_up(process: Process, deadline: float = WARM_UP_DEADLINE_S) -> tuple[float | None, str | None]:
@@ -425,14 +430,8 @@ def wait_for_warm_up(process: Process, deadline: float = WARM_UP_DEADLINE_S) -> 
 def answer_body(url: str, sparql: str, limit: float) -> tuple[str, float]:
     """The SPARQL JSON results that the endpoint at *url* answers *sparql* with, and the
     seconds its engine took (its ``Server-Timing``; 0 if it says none)."""
-    parts = urllib.parse.urlsplit(url)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=limit)
-    try:
-        connection.request("GET", f"{parts.path}?{urllib.parse.urlencode({'query': sparql})}", headers={"Accept": RESULTS_JSON})
-        response = connection.getresponse()
-        body = response.read()
-    finally:
-        connection.close()
+    target = f"{urllib.parse.urlsplit(url).path}?{urllib.parse.urlencode({'query': sparql})}"
+    response, body = _get(url, target, RESULTS_JSON, limit)
     if response.status != 200:
         raise click.ClickException(f"serve answered HTTP {response.status} to a query of the mix: {body[:300]!r}")
     return body.decode(), engine_seconds(response.getheader("Server-Timing")) or 0.0
@@ -629,10 +628,6 @@ def _rounds(results: Results, cell: Callable[[str, str], Cell], name: str, text:
         rounds += 1
 
 
-def clients_url(processes: list[Process], name: str) -> str:
-    return next(process.url for process in processes if process.name == name)
-
-
 def measure_rdflib(results: Results, dataset: Dataset, workdir: Path, warmup: int, say: Callable[[str], None],
                    system: str = "rdflib-endpoint") -> None:
     """rdflib-endpoint on one of its stores (*system*), query by query, restarted after
@@ -743,7 +738,7 @@ def run_benchmark(*, pilots: int, seed: int, repeat: int, min_time: float, warmu
                              "it tries again later, so it may have overlapped them.")
         if "flask" in systems:
             # each answer as serve gave it, after the time its engine took (asked once, uncached)
-            serve_url = clients_url(processes, "serve")
+            serve_url = next(process.url for process in processes if process.name == "serve")
             answers = {query.text(): answer_body(serve_url, query.text(), limit) for query in queries}
             process = start_floor(answers, workdir)
             processes.append(process)
