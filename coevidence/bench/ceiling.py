@@ -21,17 +21,27 @@ for a query not listed). Its latency less its sleep is what any server built on 
 waitress pays on this machine for a query that keeps it waiting that long, before it does any
 work of its own: the floor under a server's own time (waking after a wait costs more than
 answering at once, so the wait is part of the floor).
+
+``python -m coevidence.bench.ceiling --forward ENDPOINT`` is the floor under a server in
+front of another endpoint: ``GET /sparql?query=TEXT`` (with any other parameters, such as
+``timeout``) is sent on to ENDPOINT as it came, over one persistent connection per thread, and
+its answer given back with its status and content type; the time spent waiting for ENDPOINT
+goes in ``Server-Timing`` as ``engine``. No checks, no cache, no rewriting: what a bare Flask
+proxy under waitress adds to asking ENDPOINT directly.
 """
 
 from __future__ import annotations
 
 import gzip
+import http.client
 import json
 import os
 import signal
 import statistics
 import sys
+import threading
 import time
+import urllib.parse
 
 from flask import Flask, Response, request
 
@@ -93,6 +103,48 @@ def make_answers_app(answers: dict[str, tuple[bytes, float]]) -> Flask:
     return app
 
 
+def make_forward_app(endpoint: str) -> Flask:
+    """``GET /sparql`` sent on to *endpoint* as it came (see the module's text)."""
+    from coevidence.server.stores.remote import quick_ack
+
+    parts = urllib.parse.urlsplit(endpoint)
+    local = threading.local()
+    app = Flask(__name__)
+
+    def connection() -> http.client.HTTPConnection:
+        if getattr(local, "connection", None) is None:
+            local.connection = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=600)
+        return local.connection
+
+    @app.get("/sparql")
+    def sparql() -> Response:
+        target = f"{parts.path}?{parts.query + '&' if parts.query else ''}{request.query_string.decode('ascii')}"
+        headers = {"Accept": request.headers.get("Accept", "*/*")}
+        for attempt in (1, 2):
+            upstream = connection()
+            started = time.perf_counter()
+            try:
+                if upstream.sock is None:
+                    upstream.connect()
+                quick_ack(upstream.sock)  # as RemoteStore and the benchmark's client do
+                upstream.request("GET", target, headers=headers)
+                quick_ack(upstream.sock)
+                answer = upstream.getresponse()
+                body = answer.read()
+                break
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                upstream.close()  # the endpoint had closed an idle connection
+                if attempt == 2:
+                    raise
+        waited = (time.perf_counter() - started) * 1000
+        if answer.will_close:
+            upstream.close()
+        return Response(body, status=answer.status, content_type=answer.getheader("Content-Type"),
+                        headers={"Server-Timing": f"engine;dur={waited:.3f}"})
+
+    return app
+
+
 def main(argv: list[str]) -> None:
     import waitress
 
@@ -103,6 +155,8 @@ def main(argv: list[str]) -> None:
         with open(argv[1], encoding="utf-8") as stream:
             app = make_answers_app({str(text): (str(body).encode(), float(seconds))
                                     for text, (body, seconds) in json.load(stream).items()})
+    elif argv[:1] == ["--forward"]:
+        app = make_forward_app(argv[1])
     else:
         with open(argv[0], encoding="utf-8") as stream:
             sizes = {str(path): (int(size), str(encoding)) for path, (size, encoding) in json.load(stream).items()}

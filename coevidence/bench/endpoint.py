@@ -13,6 +13,10 @@ them to N-Triples, then runs a mix of cross-pilot queries on
   and waking after that wait cost on this machine;
 - ``virtuoso``: Virtuoso 7 open source over HTTP, asked directly;
 - ``serve→virtuoso``: ``coevidence serve --endpoint`` in front of that Virtuoso;
+- ``flask→virtuoso``: the floor under ``serve→virtuoso``: a bare Flask app under the same
+  waitress settings that sends each request on to that Virtuoso as it came and gives back its
+  answer (:mod:`.ceiling`), reporting its wait for Virtuoso as ``engine``: what any proxy built
+  on Flask and waitress adds to asking Virtuoso directly;
 - ``rdflib-endpoint``: rdflib-endpoint serving the same files on rdflib's in-memory store;
 - ``rdflib-endpoint/oxigraph``: the same on its Oxigraph store (``--store Oxigraph``:
   rdflib's ``Dataset(store="Oxigraph")`` through oxrdflib, so the same engine as ours).
@@ -71,7 +75,9 @@ RESULTS_JSON = "application/sparql-results+json"
 MAX_ROUNDS = 400
 
 RDFLIB_SYSTEMS = {"rdflib-endpoint": "default", "rdflib-endpoint/oxigraph": "Oxigraph"}
-SYSTEMS = ("oxigraph", "serve", "flask", "virtuoso", "serve→virtuoso", *RDFLIB_SYSTEMS)
+SYSTEMS = ("oxigraph", "serve", "flask", "virtuoso", "serve→virtuoso", "flask→virtuoso", *RDFLIB_SYSTEMS)
+#: the systems that need a local Virtuoso
+VIRTUOSO_SYSTEMS = ("virtuoso", "serve→virtuoso", "flask→virtuoso")
 #: the systems with a result cache, measured warm too (beside Virtuoso, direct)
 CACHED_SYSTEMS = ("serve", "serve→virtuoso")
 #: the ``max-rows`` the cold rounds count down from (the servers are started with this cap)
@@ -399,7 +405,14 @@ def _get(url: str, target: str, accept: str, timeout: float) -> tuple[http.clien
 
 def health(url: str) -> dict:
     """``/health`` of the server whose SPARQL endpoint is *url*."""
-    return json.loads(_get(url, "/health", "application/json", 30)[1])
+    response, body = _get(url, "/health", "application/json", 30)
+    try:
+        if response.status != 200:
+            raise ValueError
+        return json.loads(body)
+    except ValueError:
+        raise click.ClickException(
+            f"{url}: /health answered HTTP {response.status}, not a JSON status: {body[:200]!r}") from None
 
 
 def wait_for_warm_up(process: Process, deadline: float = WARM_UP_DEADLINE_S) -> tuple[float | None, str | None]:
@@ -446,6 +459,15 @@ def start_floor(answers: dict[str, tuple[str, float]], workdir: Path) -> Process
     popen, url = _launch([sys.executable, "-m", "coevidence.bench.ceiling", "--answers", str(file)], log,
                          "ceiling: serving at ", "the bare Flask app")
     return Process("flask", popen, url.rstrip("/") + "/sparql", log)
+
+
+def start_forwarder(endpoint: str, workdir: Path) -> Process:
+    """Start the ``flask→virtuoso`` system: :mod:`.ceiling` sending every request on to
+    *endpoint*, under the server's waitress settings."""
+    log = workdir / "flask-forward.log"
+    popen, url = _launch([sys.executable, "-m", "coevidence.bench.ceiling", "--forward", endpoint], log,
+                         "ceiling: serving at ", "the bare Flask proxy")
+    return Process("flask→virtuoso", popen, url.rstrip("/") + "/sparql", log)
 
 
 def rdflib_endpoint_executable() -> Path:
@@ -685,9 +707,9 @@ def run_benchmark(*, pilots: int, seed: int, repeat: int, min_time: float, warmu
     results = Results(queries, systems, {}, limit, repeat, min_time, notes, dict(dataset.prepare_seconds))
 
     missing = virtuoso_missing()
-    if missing and {"virtuoso", "serve→virtuoso"} & set(systems):
+    if missing and set(VIRTUOSO_SYSTEMS) & set(systems):
         notes.append(f"Virtuoso not measured: {missing}.")
-        systems = [s for s in systems if s not in ("virtuoso", "serve→virtuoso")]
+        systems = [s for s in systems if s not in VIRTUOSO_SYSTEMS]
         results.systems = systems
 
     processes: list[Process] = []
@@ -707,7 +729,7 @@ def run_benchmark(*, pilots: int, seed: int, repeat: int, min_time: float, warmu
             processes.append(process)
             clients["serve"] = HttpClient(process.url, cold=True)
             warm_clients["serve"] = HttpClient(process.url)
-        if "virtuoso" in systems or "serve→virtuoso" in systems:
+        if set(VIRTUOSO_SYSTEMS) & set(systems):
             memory = "2g" if dataset.triples > 500_000 else "small"
             virtuoso = LocalVirtuoso(
                 sparql={"ResultSetMaxRows": "1000000", "MaxQueryExecutionTime": str(int(limit)), "MaxQueryCostEstimationTime": "0"},
@@ -727,9 +749,15 @@ def run_benchmark(*, pilots: int, seed: int, repeat: int, min_time: float, warmu
                 processes.append(process)
                 clients["serve→virtuoso"] = HttpClient(process.url, cold=True)
                 warm_clients["serve→virtuoso"] = HttpClient(process.url)
+            if "flask→virtuoso" in systems:
+                process = start_forwarder(virtuoso.endpoint, workdir)
+                processes.append(process)
+                clients["flask→virtuoso"] = HttpClient(process.url, extra=virtuoso_params)
         if warm_clients and "virtuoso" in clients:
             warm_clients["virtuoso"] = clients["virtuoso"]  # the yardstick of the warm rounds
         for process in processes:
+            if process.name not in CACHED_SYSTEMS:
+                continue  # only a coevidence serve warms up (the bare proxy has no /health)
             seconds, error = wait_for_warm_up(process)
             if seconds is not None:
                 results.loads[f"{process.name} warm-up (waited for, before measuring)"] = seconds
@@ -858,8 +886,9 @@ def report(results: Results, dataset: Dataset, pilots: int, command: str | None 
             extra.append(f"{rdflib_system} ÷ serve")
     if {"serve→virtuoso", "rdflib-endpoint"} <= set(systems):
         extra.append("rdflib-endpoint ÷ serve→virtuoso")
-    if {"virtuoso", "serve→virtuoso"} <= set(systems):
-        extra.append("serve→virtuoso ÷ virtuoso")
+    for proxy in ("serve→virtuoso", "flask→virtuoso"):
+        if {"virtuoso", proxy} <= set(systems):
+            extra.append(f"{proxy} ÷ virtuoso")
     if {"oxigraph", "virtuoso"} <= set(systems):
         extra.append("oxigraph ÷ virtuoso")
     header += extra
@@ -930,6 +959,10 @@ def report(results: Results, dataset: Dataset, pilots: int, command: str | None 
         "- `virtuoso`: Virtuoso open source from Debian, on loopback, asked directly over HTTP",
         "  (same `timeout` parameter as the server sends); buffers set for 2 GB of RAM.",
         "- `serve→virtuoso`: `coevidence serve --endpoint <that Virtuoso>` (RemoteStore, SPARQLWrapper).",
+        "- `flask→virtuoso`: the floor under `serve→virtuoso`: a bare Flask app under the same waitress",
+        "  settings (`python -m coevidence.bench.ceiling --forward <that Virtuoso>`) that sends each request",
+        "  on to Virtuoso as it came, over one kept-alive connection per thread, and gives back its answer;",
+        "  its wait for Virtuoso goes in `Server-Timing` as `engine`. What any proxy on Flask and waitress adds.",
         "- both `serve` systems are measured only once their background warm-up (the pages' whole-dataset",
         "  queries, run at start) has finished, as `/health` says: during it a query competes with those",
         "  for the workers or for Virtuoso (`bench start` measures the start).",
@@ -985,11 +1018,12 @@ def extra_cells(results: Results, query: str | None, extra: list[str]) -> list[s
                 cells.append(format_seconds(results.cell(query, system).overhead()))
             else:
                 cells.append(format_seconds(results.mix_overhead(system)))
-        elif column == "serve→virtuoso ÷ virtuoso":
+        elif column.endswith("→virtuoso ÷ virtuoso"):
+            proxy = column.split(" ÷ ")[0]
             if query:
-                cells.append(f"{ratio(med('serve→virtuoso'), med('virtuoso')):.2f}×")
+                cells.append(f"{ratio(med(proxy), med('virtuoso')):.2f}×")
             else:
-                cells.append(f"{statistics.median(ratio(results.median(q.name, 'serve→virtuoso'), results.median(q.name, 'virtuoso')) for q in results.queries):.2f}×")
+                cells.append(f"{statistics.median(ratio(results.median(q.name, proxy), results.median(q.name, 'virtuoso')) for q in results.queries):.2f}×")
         elif column == "oxigraph ÷ virtuoso":
             cells.append(f"{ratio(med('oxigraph'), med('virtuoso')):.2f}×")
         elif " ÷ " in column:
@@ -1065,6 +1099,18 @@ def targets(results: Results, systems: list[str]) -> list[str]:
             f"{statistics.median(ratios.values()):.2f}×, ratio of the mix medians {mix:.2f}×, "
             f"from {min(ratios.values()):.2f}× to {max(ratios.values()):.2f}×."
         )
+        if "flask→virtuoso" in systems:
+            floor = {n: ratio(results.median(n, "flask→virtuoso"), results.median(n, "virtuoso")) for n in slow}
+            floor_over = [n for n in slow if floor[n] > 1.2]
+            lines.append(
+                "  - the floor, `flask→virtuoso` (a bare Flask proxy under the same waitress settings, no checks, "
+                "no cache), on the same queries: "
+                + (f"at most {max(floor.values()):.2f}×" if floor else "none")
+                + (f"; over 1.2× itself on {', '.join(f'`{n}` {floor[n]:.2f}×' for n in floor_over)}" if floor_over
+                   else "; within 1.2× on every one" if floor else "")
+                + f"; its own time (latency − its wait for Virtuoso) {format_seconds(results.mix_overhead('flask→virtuoso'))} "
+                f"median over the queries, `serve→virtuoso`'s {format_seconds(results.mix_overhead('serve→virtuoso'))}."
+            )
     warm = results.warm_systems
     if "virtuoso" in warm:
         for system in CACHED_SYSTEMS:

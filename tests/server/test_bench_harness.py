@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -129,6 +130,31 @@ def test_wait_for_warm_up_gives_up_at_its_deadline_and_when_the_server_stops(tmp
         health.close()
 
 
+def test_a_health_that_is_not_a_json_status_stops_the_run_with_a_clear_error():
+    import click
+    import http.server
+    import threading
+
+    class NoHealth(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(404)
+            self.send_header("Content-Length", "9")
+            self.end_headers()
+            self.wfile.write(b"not found")
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), NoHealth)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with pytest.raises(click.ClickException, match="/health answered HTTP 404, not a JSON status"):
+            endpoint.health(f"http://127.0.0.1:{server.server_port}/sparql")
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def test_bench_start_measures_start_up_and_memory(workdir):
     prepared: dict[str, float] = {}
     measured = start.measure(2, 0, 1, 2, 30.0, workdir, lambda message: None, prepared)
@@ -173,6 +199,54 @@ def test_the_floor_answers_only_the_queries_it_was_given():
     assert answer.data == b'{"head":{},"boolean":true}'
     assert 0.05 <= engine_seconds(answer.headers["Server-Timing"]) < 5  # it slept first, and says so
     assert client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"}).status_code == 404
+
+
+def test_the_bare_proxy_sends_each_request_on_as_it_came(tmp_path):
+    """``ceiling --forward`` in front of a real loopback endpoint: the query string and the
+    Accept header go on unchanged, the answer comes back with its status and type, the wait
+    is reported as ``engine``, and an endpoint closing its idle connection is asked again."""
+    import http.server
+    import threading
+
+    from coevidence.bench.ceiling import make_forward_app
+    from coevidence.bench.endpoint import engine_seconds
+
+    seen = []
+
+    class Endpoint(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self):
+            seen.append((self.path, self.headers["Accept"]))
+            time.sleep(0.03)
+            status, body = (400, b"bad query") if "bad" in self.path else (200, b'{"head":{},"boolean":true}')
+            self.send_response(status)
+            self.send_header("Content-Type", "application/sparql-results+json" if status == 200 else "text/plain")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            self.close_connection = len(seen) == 1  # the first connection closed once answered
+
+        def log_message(self, *args):
+            pass
+
+    upstream = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Endpoint)
+    threading.Thread(target=upstream.serve_forever, daemon=True).start()
+    try:
+        client = make_forward_app(f"http://127.0.0.1:{upstream.server_port}/sparql?x=1").test_client()
+        for _ in range(3):
+            answer = client.get("/sparql?query=ASK%20%7B%7D&timeout=5000",
+                                headers={"Accept": "application/sparql-results+json"})
+            assert answer.status_code == 200 and answer.data == b'{"head":{},"boolean":true}'
+            assert answer.mimetype == "application/sparql-results+json"
+            assert 0.03 <= engine_seconds(answer.headers["Server-Timing"]) < 5
+        refused = client.get("/sparql?query=bad")
+        assert refused.status_code == 400 and refused.data == b"bad query"
+        assert seen[0] == ("/sparql?x=1&query=ASK%20%7B%7D&timeout=5000", "application/sparql-results+json")
+        assert len(seen) == 4
+    finally:
+        upstream.shutdown()
+        upstream.server_close()
 
 
 def test_bench_endpoint_refuses_the_floor_without_serve():

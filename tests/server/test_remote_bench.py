@@ -186,3 +186,17 @@ def test_a_missing_rdflib_endpoint_is_said_at_once_without_a_traceback(tmp_path,
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "rdflib-endpoint is not installed" in result.output and "pip install -e '.[bench]'" in result.output
     assert not work.exists()  # nothing measured or prepared first
+
+
+def test_report_sets_the_bare_proxy_beside_the_virtuoso_target():
+    times = {"virtuoso": 0.008, "serve→virtuoso": 0.0104, "flask→virtuoso": 0.0099}
+    results, dataset = fake_results(times, {})
+    for query in results.queries:
+        results.cells[(query.name, "serve→virtuoso")] = Cell([Run(0.0104, rows=3, engine=0.0081)])
+        results.cells[(query.name, "flask→virtuoso")] = Cell([Run(0.0099, rows=3, engine=0.0081)])
+    text = report(results, dataset, pilots=10)
+    assert "| flask→virtuoso ÷ virtuoso |" in text.splitlines()[text.splitlines().index(
+        "## Cold: the first run of each query on a data version (the result cache misses)") + 2]
+    floor = next(line for line in text.splitlines() if "the floor, `flask→virtuoso`" in line)
+    assert "at most 1.24×; over 1.2× itself on " in floor
+    assert "its own time (latency − its wait for Virtuoso) 1.80 ms median over the queries, `serve→virtuoso`'s 2.30 ms" in floor
